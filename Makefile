@@ -1,0 +1,46 @@
+# The front door. Every target installs what it needs first (make deps).
+#   make deps    Debian packages the project needs (only the missing ones)
+#   make build   release build (RelWithDebInfo) in build/
+#   make test    deps + build + the whole ctest suite + ASan/UBSan unit tests
+#   make demo    a store, a backup, an incremental, verify and a restore, end to end
+#   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset
+JOBS ?= 2
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CTEST_TIMEOUT ?= 900
+
+.PHONY: deps build test test-release test-asan demo bench clean format
+
+deps:
+	bash scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON
+
+test-release: build
+	cd $(BUILD) && ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS)
+
+test-asan: deps $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS) -L unit
+
+test: test-release test-asan
+
+demo: build
+	bash scripts/demo.sh $(BUILD)/appliance/ctl/cairnctl
+
+bench: build
+	python3 bench/run_bench.py --cairnctl $(BUILD)/appliance/ctl/cairnctl
+
+format:
+	find core appliance tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

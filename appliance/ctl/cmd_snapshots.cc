@@ -1,0 +1,63 @@
+// cairnctl snapshots: the snapshots of a store, as a table or --json.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "appliance/ctl/cli_common.h"
+#include "appliance/ctl/human.h"
+
+namespace cairn::ctl {
+
+void RegisterSnapshotsCommand(CLI::App& app, CommandRegistry& reg, const Environment& env) {
+  CLI::App* cmd = app.add_subcommand("snapshots", "list snapshots");
+  struct Flags {
+    StoreFlags store;
+    std::string name;
+    bool json = false;
+  };
+  auto flags = std::make_shared<Flags>();
+  AddStoreFlags(cmd, flags->store, env);
+  cmd->add_option("--name", flags->name, "only snapshots of this name");
+  cmd->add_flag("--json", flags->json, "machine-readable output");
+  cmd->callback([&reg, flags, &env] {
+    reg.runner = [flags, &env] {
+      auto store = OpenStore(flags->store, env);
+      if (!store.ok()) return Fail(store.error());
+      std::optional<std::string> name;
+      if (!flags->name.empty()) name = flags->name;
+      auto list = (*store)->catalog().ListSnapshots(name);
+      if (!list.ok()) return Fail(list.error());
+      if (flags->json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const SnapshotRecord& s : *list) {
+          out.push_back({{"id", s.id},
+                         {"name", s.name},
+                         {"created_unix_ns", s.created_unix_ns},
+                         {"time", HumanTime(s.created_unix_ns) + "Z"},
+                         {"hostname", s.hostname},
+                         {"source", s.source},
+                         {"files", s.file_count},
+                         {"directories", s.dir_count},
+                         {"bytes", s.bytes_read},
+                         {"bytes_new", s.bytes_new},
+                         {"bytes_stored", s.bytes_stored},
+                         {"chunks", s.chunk_count},
+                         {"tags", s.tags}});
+        }
+        std::printf("%s\n", out.dump(2).c_str());
+        return 0;
+      }
+      std::printf("%-16s  %-20s  %-19s  %9s  %11s  %11s\n", "ID", "NAME", "TIME (UTC)", "FILES",
+                  "SIZE", "NEW");
+      for (const SnapshotRecord& s : *list) {
+        std::printf("%-16s  %-20s  %-19s  %9llu  %11s  %11s\n", s.id.c_str(), s.name.c_str(),
+                    HumanTime(s.created_unix_ns).c_str(),
+                    static_cast<unsigned long long>(s.file_count), HumanBytes(s.bytes_read).c_str(),
+                    HumanBytes(s.bytes_new).c_str());
+      }
+      std::printf("%zu snapshot(s)\n", list->size());
+      return 0;
+    };
+  });
+}
+
+}  // namespace cairn::ctl

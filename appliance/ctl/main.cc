@@ -1,0 +1,33 @@
+// cairnctl: the admin CLI. main() only reads the environment and wires the
+// subcommands together; each command lives in its own cmd_*.cc.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+
+#include "appliance/ctl/cli_common.h"
+
+namespace {
+std::string EnvOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace cairn::ctl;
+  Environment env{EnvOr("CAIRN_STORE"), EnvOr("CAIRN_KEY_FILE"), EnvOr("CAIRN_PASSPHRASE")};
+  CLI::App app{"cairnctl - administer a Cairn backup store"};
+  app.require_subcommand(1);
+  CommandRegistry reg;
+  RegisterStoreCommands(app, reg, env);
+  RegisterBackupCommand(app, reg, env);
+  RegisterSnapshotsCommand(app, reg, env);
+  RegisterRestoreCommand(app, reg, env);
+  RegisterVerifyCommand(app, reg, env);
+  RegisterKeyCommands(app, reg, env);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return reg.runner ? reg.runner() : 2;
+}

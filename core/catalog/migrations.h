@@ -1,0 +1,58 @@
+// Versioned schema migrations for the catalog.
+//
+// The schema version lives in SQLite's header field PRAGMA user_version
+// (0 = empty file). CatalogMigrations() is an ordered list of steps; step k
+// takes the schema from version k-1 to k. Each step runs inside its own
+// BEGIN IMMEDIATE transaction together with the user_version bump, so a step
+// that fails midway leaves the catalog at the previous version, and two
+// processes opening the same catalog at once migrate it exactly once.
+//
+// Rules for adding a step (docs/formats-catalog.md): append, never edit a
+// released step; bump the documented version; add a test that opens a
+// catalog at the previous version.
+//
+// The file is also stamped with PRAGMA application_id = kCatalogApplicationId
+// (in step 1) so that some other SQLite file is refused instead of being
+// "migrated".
+//
+// Thread-safety: functions of the SqliteDb passed in; same rules as it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "core/catalog/sqlite_db.h"
+
+namespace cairn {
+
+// "Crn1" in ASCII: marks a SQLite file as a Cairn catalog.
+inline constexpr std::int32_t kCatalogApplicationId = 0x43726e31;
+
+struct MigrationStep {
+  int version;  // user_version once this step has been applied
+  std::string_view description;
+  // Runs inside the step's transaction; must not BEGIN/COMMIT itself.
+  std::function<Status(SqliteDb&)> apply;
+};
+
+// The catalog's steps, versions 1..LatestCatalogSchemaVersion() in order.
+std::span<const MigrationStep> CatalogMigrations();
+int LatestCatalogSchemaVersion();
+
+// PRAGMA user_version of the open file.
+Result<int> CatalogSchemaVersion(SqliteDb& db);
+
+// Brings `db` to the latest schema. A file at a newer version than this
+// binary knows is InvalidArgument ("... upgrade cairn"); a SQLite file that is
+// not a catalog is InvalidArgument too. A catalog already at the latest
+// version is not written to.
+Status MigrateCatalog(SqliteDb& db);
+
+// MigrateCatalog with a caller-supplied step list (versions must be 1..N in
+// order), so tests can append a step that fails midway.
+Status TEST_MigrateWith(SqliteDb& db, std::span<const MigrationStep> steps);
+
+}  // namespace cairn

@@ -1,0 +1,339 @@
+#include "core/engine/backup.h"
+
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/chunking/chunker.h"
+#include "core/crypto/chunk_hasher.h"
+#include "core/crypto/random.h"
+#include "core/engine/chunk_writer_pool.h"
+
+namespace cairn {
+
+namespace {
+
+// The walker reads files in blocks this large; a block holds several chunks,
+// so the chunker rarely has to wait for the next read.
+constexpr std::size_t kReadBufferBytes = 16u << 20;
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+// Trims sparse data regions so they cover exactly `length` content bytes
+// (the file shrank while it was read).
+void TrimRegions(std::vector<DataRegion>& regions, std::uint64_t length) {
+  std::uint64_t left = length;
+  std::vector<DataRegion> out;
+  for (DataRegion r : regions) {
+    if (left == 0) break;
+    r.length = std::min(r.length, left);
+    left -= r.length;
+    out.push_back(r);
+  }
+  regions = std::move(out);
+}
+
+// The walker: everything that runs on the calling thread.
+class BackupWalker {
+ public:
+  BackupWalker(Store& store, EntrySource& source, ChunkWriterPool& pool, JobProgress* progress,
+               const Manifest* parent)
+      : store_(store),
+        source_(source),
+        pool_(pool),
+        progress_(progress),
+        chunker_(store.config().chunker, store.keys().gear_table),
+        small_hasher_(store.keys().id),
+        buffer_(kReadBufferBytes) {
+    if (parent != nullptr) {
+      for (const TreeEntry& e : parent->entries) {
+        if (e.type == EntryType::kFile) files_cache_.emplace(e.path, &e);
+      }
+    }
+  }
+
+  Status Walk(BackupFigures& figures) {
+    while (true) {
+      CAIRN_ASSIGN_OR_RETURN(std::optional<TreeEntry> next, source_.Next());
+      if (!next) break;
+      entries_.push_back(std::move(*next));
+      std::size_t index = entries_.size() - 1;
+      TreeEntry& e = entries_[index];
+      if (progress_) progress_->Add(progress_->entries, 1);
+      switch (e.type) {
+        case EntryType::kFile:
+          ++figures.files;
+          CAIRN_RETURN_IF_ERROR(AddFile(index, figures));
+          figures.bytes_logical += entries_[index].ContentLength();
+          break;
+        case EntryType::kDirectory:
+          ++figures.directories;
+          break;
+        default:
+          ++figures.other_entries;
+          break;
+      }
+    }
+    CAIRN_RETURN_IF_ERROR(FlushPack());
+    return Status::Ok();
+  }
+
+  // After the pool has finished: fill in every chunk id.
+  std::vector<TreeEntry> TakeEntries() {
+    for (const PendingSlice& p : pending_) {
+      entries_[p.entry].content[p.slice].id = pool_.id(p.slot);
+    }
+    for (const auto& [copy, original] : copies_) {
+      entries_[copy].content = entries_[original].content;
+    }
+    return std::move(entries_);
+  }
+
+ private:
+  struct PendingSlice {
+    std::size_t entry, slice, slot;
+  };
+
+  bool CacheHit(const TreeEntry& e, const TreeEntry** hit) const {
+    auto it = files_cache_.find(e.path);
+    if (it == files_cache_.end()) return false;
+    const TreeEntry& p = *it->second;
+    if (p.size != e.size || p.mtime_ns != e.mtime_ns || p.ctime_ns != e.ctime_ns ||
+        p.inode != e.inode || p.device != e.device) {
+      return false;
+    }
+    *hit = &p;
+    return true;
+  }
+
+  Status AddFile(std::size_t index, BackupFigures& figures) {
+    TreeEntry& e = entries_[index];
+    const TreeEntry* cached = nullptr;
+    if (source_.supports_files_cache() && CacheHit(e, &cached)) {
+      e.content = cached->content;
+      e.sparse = cached->sparse;
+      ++figures.files_unchanged;
+      if (progress_) progress_->Add(progress_->bytes_done, e.ContentLength());
+      return Status::Ok();
+    }
+    CAIRN_ASSIGN_OR_RETURN(auto stream, source_.OpenContent(e));
+    std::uint64_t expected = e.ContentLength();
+    std::uint64_t total = 0;
+    Status s = ReadContent(index, *stream, total);
+    if (!s.ok()) return s.WithContext("read " + e.path);
+    figures.bytes_read += total;
+    TreeEntry& entry = entries_[index];
+    if (total != expected) {
+      // The file changed while it was read: record what was read, coherently.
+      warnings_.push_back(entry.path + ": changed while it was read (" + std::to_string(expected) +
+                          " bytes expected, " + std::to_string(total) + " read)");
+      if (entry.sparse.empty()) {
+        entry.size = total;
+      } else {
+        TrimRegions(entry.sparse, total);
+        if (entry.ContentLength() != total) entry.sparse.clear(), entry.size = total;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // Fills buffer_[len, cap); returns false at the end of the stream.
+  Status Fill(ContentStream& stream, std::size_t& len, bool& eof) {
+    while (len < buffer_.size() && !eof) {
+      CAIRN_ASSIGN_OR_RETURN(std::size_t n,
+                             stream.Read(MutableByteSpan(buffer_.data() + len, buffer_.size() - len)));
+      if (n == 0) eof = true;
+      len += n;
+      if (progress_) progress_->Add(progress_->bytes_done, n);
+    }
+    return Status::Ok();
+  }
+
+  Status ReadContent(std::size_t index, ContentStream& stream, std::uint64_t& total) {
+    std::size_t len = 0;
+    bool eof = false;
+    CAIRN_RETURN_IF_ERROR(Fill(stream, len, eof));
+    if (eof && len < store_.config().pack_below) {
+      total = len;
+      return AddSmall(index, ByteSpan(buffer_.data(), len));
+    }
+    // A large file: content-defined chunks of its own.
+    std::size_t start = 0;
+    while (true) {
+      std::size_t avail = len - start;
+      if (avail == 0 && eof) break;
+      std::size_t cut = chunker_.FindCut(ByteSpan(buffer_.data() + start, avail), eof);
+      if (cut == 0) {
+        // Not enough bytes to decide: keep the tail, read more.
+        std::memmove(buffer_.data(), buffer_.data() + start, avail);
+        len = avail;
+        start = 0;
+        CAIRN_RETURN_IF_ERROR(Fill(stream, len, eof));
+        continue;
+      }
+      Bytes chunk(buffer_.begin() + static_cast<std::ptrdiff_t>(start),
+                  buffer_.begin() + static_cast<std::ptrdiff_t>(start + cut));
+      CAIRN_ASSIGN_OR_RETURN(std::size_t slot, pool_.Submit(std::move(chunk)));
+      TreeEntry& e = entries_[index];
+      e.content.push_back(ChunkSlice{ChunkId{}, 0, static_cast<std::uint32_t>(cut)});
+      pending_.push_back({index, e.content.size() - 1, slot});
+      start += cut;
+      total += cut;
+    }
+    return Status::Ok();
+  }
+
+  // Small files share chunks ("packs"); identical small files in one backup
+  // are stored once.
+  Status AddSmall(std::size_t index, ByteSpan data) {
+    if (data.empty()) return Status::Ok();
+    ChunkId digest = small_hasher_.Hash(data);
+    auto [it, inserted] = small_seen_.emplace(digest, index);
+    if (!inserted) {
+      copies_.emplace_back(index, it->second);
+      return Status::Ok();
+    }
+    std::uint32_t offset = static_cast<std::uint32_t>(pack_.size());
+    pack_.insert(pack_.end(), data.begin(), data.end());
+    entries_[index].content.push_back(
+        ChunkSlice{ChunkId{}, offset, static_cast<std::uint32_t>(data.size())});
+    pack_members_.push_back(index);
+    if (pack_.size() >= store_.config().chunker.avg_size) return FlushPack();
+    return Status::Ok();
+  }
+
+  Status FlushPack() {
+    if (pack_.empty()) return Status::Ok();
+    CAIRN_ASSIGN_OR_RETURN(std::size_t slot, pool_.Submit(std::move(pack_)));
+    for (std::size_t member : pack_members_) pending_.push_back({member, 0, slot});
+    pack_ = Bytes();
+    pack_members_.clear();
+    return Status::Ok();
+  }
+
+ public:
+  std::vector<std::string> warnings_;
+
+ private:
+  Store& store_;
+  EntrySource& source_;
+  ChunkWriterPool& pool_;
+  JobProgress* progress_;
+  Chunker chunker_;
+  ChunkHasher small_hasher_;
+  Bytes buffer_;
+  std::unordered_map<std::string, const TreeEntry*> files_cache_;
+  std::vector<TreeEntry> entries_;
+  std::vector<PendingSlice> pending_;
+  Bytes pack_;
+  std::vector<std::size_t> pack_members_;
+  std::unordered_map<ChunkId, std::size_t, ChunkIdHash> small_seen_;
+  std::vector<std::pair<std::size_t, std::size_t>> copies_;  // (copy, original)
+};
+
+}  // namespace
+
+Result<std::string> NewSnapshotId() {
+  std::uint8_t raw[8];
+  CAIRN_RETURN_IF_ERROR(FillRandom(raw));
+  return ToHex(raw);
+}
+
+Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRequest& request,
+                               Clock& clock) {
+  CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(request.name));
+  const std::int64_t started = clock.MonotonicNanos();
+  BackupResult result;
+  CAIRN_ASSIGN_OR_RETURN(result.snapshot_id, NewSnapshotId());
+
+  // The files cache is the previous snapshot of the same name.
+  std::optional<Manifest> parent;
+  if (request.use_files_cache && source.supports_files_cache()) {
+    CAIRN_ASSIGN_OR_RETURN(auto latest, store.catalog().LatestSnapshot(request.name));
+    if (latest) {
+      auto m = store.ReadManifest(request.name, latest->id);
+      if (m.ok()) {
+        parent = std::move(*m);
+        result.parent_id = latest->id;
+      } else {
+        result.warnings.push_back("files cache unavailable (" + m.error().ToString() +
+                                  "): every file is read again");
+      }
+    }
+  }
+
+  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> known, store.catalog().AllChunkIds());
+  ChunkIndex index(known);
+  int threads = request.threads > 0 ? request.threads
+                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  ChunkWriterPool pool(store, index, threads, request.progress);
+  BackupWalker walker(store, source, pool, request.progress, parent ? &*parent : nullptr);
+
+  Manifest manifest;
+  Status walked = walker.Walk(manifest.figures);
+  Status finished = pool.Finish();
+  if (!walked.ok()) return walked;
+  if (!finished.ok()) return finished;
+  parent.reset();  // the files cache is no longer needed; free it before the manifest
+
+  manifest.snapshot_id = result.snapshot_id;
+  manifest.name = request.name;
+  manifest.created_unix_ns = clock.NowUnixNanos();
+  manifest.hostname = HostName();
+  manifest.source = source.description();
+  manifest.tags = request.tags;
+  manifest.parent_id = result.parent_id;
+  manifest.entries = walker.TakeEntries();
+
+  std::unordered_set<ChunkId, ChunkIdHash> referenced;
+  for (const TreeEntry& e : manifest.entries) {
+    for (const ChunkSlice& s : e.content) referenced.insert(s.id);
+  }
+  BackupFigures& f = manifest.figures;
+  for (const NewChunk& c : pool.new_chunks()) {
+    f.bytes_new += c.plain_size;
+    f.bytes_stored += c.stored_size;
+    ++f.chunks_new;
+  }
+  f.chunks_referenced = referenced.size();
+  f.duration_ns = clock.MonotonicNanos() - started;
+
+  // Commit order: chunk names durable -> manifest -> catalog row.
+  CAIRN_RETURN_IF_ERROR(store.SyncChunkDirectories());
+  if (request.TEST_fail_before_manifest) {
+    return Status::IoError("TEST: injected failure before the manifest");
+  }
+  CAIRN_ASSIGN_OR_RETURN(result.manifest_bytes,
+                         store.WriteManifest(manifest, store.config().zstd_level));
+
+  SnapshotRecord record;
+  record.id = manifest.snapshot_id;
+  record.name = manifest.name;
+  record.source = manifest.source;
+  record.hostname = manifest.hostname;
+  record.created_unix_ns = manifest.created_unix_ns;
+  record.file_count = f.files;
+  record.dir_count = f.directories;
+  record.bytes_read = f.bytes_logical;
+  record.bytes_new = f.bytes_new;
+  record.bytes_stored = f.bytes_stored;
+  record.chunk_count = f.chunks_referenced;
+  record.manifest_bytes = result.manifest_bytes;
+  record.tags = manifest.tags;
+  std::vector<ChunkId> referenced_list(referenced.begin(), referenced.end());
+  CAIRN_RETURN_IF_ERROR(store.catalog().CommitSnapshot(record, pool.new_chunks(), referenced_list));
+
+  result.figures = f;
+  for (auto& w : source.TakeWarnings()) result.warnings.push_back(std::move(w));
+  for (auto& w : walker.warnings_) result.warnings.push_back(std::move(w));
+  return result;
+}
+
+}  // namespace cairn

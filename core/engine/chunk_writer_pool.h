@@ -1,0 +1,66 @@
+// ChunkWriterPool: the parallel half of the backup data path. The walker
+// thread submits plaintext chunks (already cut by the chunker); N worker
+// threads hash each (keyed chunk id), skip those the store already has, and
+// compress + encrypt + write the rest. The queue between them is bounded, so
+// memory stays bounded (≈ (queue + threads) × max chunk size) whatever the
+// input size.
+//
+// Slots: Submit() returns a slot number at once; the chunk's id is known
+// only after Finish(). The caller records slots and resolves them then.
+// Thread-safety: Submit/Finish from one thread (the walker); the rest is
+// internal.
+#pragma once
+
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/base/bounded_queue.h"
+#include "core/catalog/catalog.h"
+#include "core/engine/chunk_index.h"
+#include "core/engine/progress.h"
+#include "core/store/store.h"
+
+namespace cairn {
+
+class ChunkWriterPool {
+ public:
+  ChunkWriterPool(Store& store, ChunkIndex& index, int threads, JobProgress* progress);
+  ~ChunkWriterPool();  // joins (after Finish, or abandoning the queue)
+  ChunkWriterPool(const ChunkWriterPool&) = delete;
+  ChunkWriterPool& operator=(const ChunkWriterPool&) = delete;
+
+  // Queues one chunk; blocks while the queue is full. Fails fast with the
+  // first worker error so a broken disk stops the walk early.
+  Result<std::size_t> Submit(Bytes plaintext);
+  // Drains the queue, joins the workers; returns the first error.
+  Status Finish();
+
+  const ChunkId& id(std::size_t slot) const { return ids_[slot]; }
+  std::size_t slot_count() const { return ids_.size(); }
+  // Chunks this backup wrote (valid after Finish).
+  const std::vector<NewChunk>& new_chunks() const { return new_chunks_; }
+
+ private:
+  struct Task {
+    Bytes data;
+    ChunkId* id_out;  // points into ids_; std::deque never moves elements
+  };
+  void WorkerLoop();
+  void RecordError(Status s);
+
+  Store& store_;
+  ChunkIndex& index_;
+  JobProgress* progress_;
+  BoundedQueue<Task> queue_;
+  std::vector<std::thread> workers_;
+  std::deque<ChunkId> ids_;
+
+  std::mutex mu_;  // guards the members below
+  Status first_error_;
+  std::vector<NewChunk> new_chunks_;
+  bool finished_ = false;
+};
+
+}  // namespace cairn

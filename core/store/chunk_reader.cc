@@ -1,0 +1,16 @@
+#include "core/store/chunk_reader.h"
+
+namespace cairn {
+
+Result<Bytes> ChunkReader::Read(const ChunkId& id) {
+  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, store_.ReadSealedChunk(id));
+  auto plain = opener_.Open(ObjectType::kChunk, id.bytes, sealed, store_.config().chunker.max_size);
+  if (!plain.ok()) return plain.error().WithContext("chunk " + id.Hex());
+  if (hasher_.Hash(*plain) != id) {
+    return Status::Corruption("chunk " + id.Hex() +
+                              ": content does not match its id (the file was replaced)");
+  }
+  return plain;
+}
+
+}  // namespace cairn

@@ -1,0 +1,111 @@
+// Store: one Cairn store on a local filesystem -- the layout of
+// ARCHITECTURE.md ("Store format") made real:
+//
+//   <dir>/config                     StoreConfig (plaintext JSON, MAC'd)
+//   <dir>/catalog.db                 SQLite index (rebuildable from the rest)
+//   <dir>/chunks/ab/cd/<id-hex>      one sealed chunk per file
+//   <dir>/snapshots/<name>/<id>      one sealed manifest per snapshot
+//
+// Durability contract: a chunk file appears under its final name only whole
+// (temp + fsync + rename); a manifest is written only after every chunk it
+// names is durable (SyncChunkDirectories), and the catalog row last. So after
+// a crash a snapshot is either fully visible or absent.
+//
+// Thread-safety: WriteChunk, ReadSealedChunk, HasChunkFile and the accessors
+// may be called from many threads; catalog() is for one thread at a time
+// (the engine's coordinator); Open/Init/AddPassphrase are not concurrent.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/base/chunk_id.h"
+#include "core/base/clock.h"
+#include "core/base/file_system.h"
+#include "core/catalog/catalog.h"
+#include "core/crypto/keys.h"
+#include "core/store/manifest.h"
+#include "core/store/store_config.h"
+
+namespace cairn {
+
+struct StoreOptions {
+  ChunkerParams chunker;  // defaults: 256 KiB / 1 MiB / 4 MiB
+  int zstd_level = 3;
+};
+
+// How to unlock a store: a key file, or a recovery passphrase.
+struct KeySource {
+  std::optional<fs::path> key_file;
+  std::optional<std::string> passphrase;
+};
+
+class Store {
+ public:
+  // A sealed chunk is at most max_size plus the envelope; anything larger on
+  // disk is refused before it is read.
+  static constexpr std::uint64_t kMaxSealedChunkBytes = (8u << 20) + 4096;
+
+  // Creates an empty store in `dir` (absent or empty) and a new key file at
+  // `key_file` (must not exist). Refuses to overwrite either.
+  static Status Init(FileSystem& fs, const fs::path& dir, const fs::path& key_file,
+                     const StoreOptions& options, Clock& clock = DefaultClock());
+  static Result<std::unique_ptr<Store>> Open(FileSystem& fs, const fs::path& dir,
+                                             const KeySource& key);
+  // Opens with the master key itself (from a recovery kit). The config's MAC
+  // proves the key belongs to this store.
+  static Result<std::unique_ptr<Store>> OpenWithMasterKey(FileSystem& fs, const fs::path& dir,
+                                                          const MasterKey& master);
+
+  const fs::path& dir() const { return dir_; }
+  const StoreConfig& config() const { return config_; }
+  const DerivedKeys& keys() const { return keys_; }
+  const MasterKey& master_key() const { return master_key_; }
+  FileSystem& fs() { return fs_; }
+  Catalog& catalog() { return *catalog_; }
+
+  fs::path ChunkPath(const ChunkId& id) const;
+  fs::path ManifestPath(std::string_view name, std::string_view snapshot_id) const;
+
+  // Writes a sealed chunk durably under its final name unless a file is
+  // already there. Directory syncs are deferred to SyncChunkDirectories().
+  // Returns the bytes written (0 when the chunk was already present).
+  Result<std::uint64_t> WriteChunk(const ChunkId& id, ByteSpan sealed);
+  // Makes the names of all chunks written so far durable (fsync of their
+  // directories). Must precede WriteManifest for the snapshot using them.
+  Status SyncChunkDirectories();
+  Result<Bytes> ReadSealedChunk(const ChunkId& id);
+
+  // Seals and writes the manifest atomically; returns its sealed size.
+  Result<std::uint64_t> WriteManifest(const Manifest& manifest, int zstd_level);
+  Result<Manifest> ReadManifest(std::string_view name, std::string_view snapshot_id);
+
+  // Adds a recovery passphrase key slot and rewrites the config atomically.
+  Status AddPassphrase(std::string_view passphrase);
+  // Creates a new key file (must not exist) and adds a slot for it.
+  Status AddKeyFile(const fs::path& key_file);
+
+ private:
+  Store(FileSystem& fs, fs::path dir) : fs_(fs), dir_(std::move(dir)) {}
+  static Result<StoreConfig> ReadConfig(FileSystem& fs, const fs::path& dir);
+  static Result<std::unique_ptr<Store>> Unlocked(FileSystem& fs, const fs::path& dir,
+                                                 StoreConfig config, MasterKey master);
+  Status AddSlot(KeySlot slot);
+
+  FileSystem& fs_;
+  fs::path dir_;
+  StoreConfig config_;
+  MasterKey master_key_;
+  DerivedKeys keys_;
+  std::unique_ptr<Catalog> catalog_;
+
+  std::mutex dirs_mu_;
+  std::set<fs::path> known_dirs_;    // chunk directories known to exist
+  std::set<fs::path> unsynced_dirs_;  // directories holding unsynced new names
+};
+
+}  // namespace cairn

@@ -1,0 +1,212 @@
+#include "core/tree/tree_restorer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "core/tree/path_guard.h"
+
+namespace cairn {
+
+Result<std::unique_ptr<TreeRestorer>> TreeRestorer::Create(const std::filesystem::path& target,
+                                                           RestoreOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(target, ec);
+  if (ec) return Status::FromErrno(ec.value(), "create restore target " + target.string());
+  std::filesystem::path canonical = std::filesystem::canonical(target, ec);
+  if (ec) return Status::FromErrno(ec.value(), "resolve restore target " + target.string());
+  if (!std::filesystem::is_directory(canonical, ec)) {
+    return Status::InvalidArgument("restore target " + canonical.string() + " is not a directory");
+  }
+
+  ArchiveHandle disk(archive_write_disk_new());
+  if (!disk) return Status::IoError("archive_write_disk_new: out of memory");
+  // No ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS: every path we hand to
+  // libarchive is absolute on purpose (built from the canonical target), so
+  // nothing depends on the process cwd, which all threads share. The
+  // relative entry paths were checked by ValidateRelativePath before that.
+  // No ARCHIVE_EXTRACT_UNLINK: with it libarchive would remove a symlink in
+  // the middle of a path and carry on instead of refusing the entry.
+  int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_ACL |
+              ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+              ARCHIVE_EXTRACT_SECURE_NODOTDOT;
+  if (options.restore_xattrs) flags |= ARCHIVE_EXTRACT_XATTR;
+  if (options.restore_owner && ::geteuid() == 0) flags |= ARCHIVE_EXTRACT_OWNER;
+  if (archive_write_disk_set_options(disk.get(), flags) != ARCHIVE_OK) {
+    return Status::IoError("archive_write_disk_set_options: " + ArchiveError(disk.get()));
+  }
+  if (!options.numeric_owner && archive_write_disk_set_standard_lookup(disk.get()) != ARCHIVE_OK) {
+    return Status::IoError("archive_write_disk_set_standard_lookup: " + ArchiveError(disk.get()));
+  }
+  return std::unique_ptr<TreeRestorer>(new TreeRestorer(std::move(canonical), std::move(disk), options));
+}
+
+TreeRestorer::TreeRestorer(std::filesystem::path target, ArchiveHandle disk, RestoreOptions options)
+    : target_(std::move(target)), disk_(std::move(disk)), options_(options),
+      entry_(archive_entry_new()) {}
+
+TreeRestorer::~TreeRestorer() = default;  // archive_free closes (and fixes up) if needed
+
+Result<std::string> TreeRestorer::AbsolutePath(std::string_view relative) const {
+  CAIRN_ASSIGN_OR_RETURN(std::filesystem::path abs, ConfinedPath(target_, relative));
+  std::string s = abs.string();
+  if (s.size() >= PATH_MAX) {
+    return Status::InvalidArgument("restore " + QuotePath(relative) + ": the path under " +
+                                   target_.string() + " is " + std::to_string(s.size()) +
+                                   " bytes; restores are limited to PATH_MAX (" +
+                                   std::to_string(PATH_MAX) + ") bytes");
+  }
+  return s;
+}
+
+Status TreeRestorer::Fail(std::string_view what) {
+  struct archive* a = disk_.get();
+  const int err = archive_errno(a);
+  std::string msg = "restore " + QuotePath(current_) + ": " + std::string(what) + ": " +
+                    ArchiveError(a);
+  if (fatal_) return Status::IoError(std::move(msg));
+  // libarchive's own refusals (symlink in the path, "..") carry errno 0.
+  if (err == 0) return Status::PermissionDenied(std::move(msg));
+  return Status::FromErrno(err, msg);
+}
+
+Status TreeRestorer::Begin(const TreeEntry& entry) {
+  if (finished_ || fatal_) return Status::InvalidArgument("restore: Begin after Finish or a fatal error");
+  if (in_entry_) {
+    return Status::InvalidArgument("restore: Begin(" + QuotePath(entry.path) + ") while " +
+                                   QuotePath(current_) + " is not ended");
+  }
+  CAIRN_RETURN_IF_ERROR(ValidateEntryMetadata(entry));
+  CAIRN_ASSIGN_OR_RETURN(std::string path, AbsolutePath(entry.path));
+  std::string link;
+  if (entry.type == EntryType::kHardlink) {
+    CAIRN_ASSIGN_OR_RETURN(link, AbsolutePath(entry.link_target));
+  }
+  current_ = entry.path;
+  cursor_.Reset(entry);
+  entry_failed_ = false;
+  if (entry.path == ".") {
+    // libarchive would leave the existing target directory's metadata alone.
+    if (entry.type != EntryType::kDirectory) {
+      return Status::InvalidArgument("restore \".\": the root must be a directory, not a " +
+                                     std::string(EntryTypeName(entry.type)));
+    }
+    root_entry_ = entry;
+    in_entry_ = in_root_ = true;
+    return Status::Ok();
+  }
+  archive_entry_clear(entry_.get());
+  FillArchiveEntry(entry, path, link, {.sparse_map = false, .xattrs = options_.restore_xattrs},
+                   entry_.get());
+  const int r = archive_write_header(disk_.get(), entry_.get());
+  if (r == ARCHIVE_FATAL) fatal_ = true;
+  if (r < ARCHIVE_WARN) return Fail("refused");
+  if (r == ARCHIVE_WARN) {
+    warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
+                                        ArchiveError(disk_.get())));
+  }
+  in_entry_ = true;
+  return Status::Ok();
+}
+
+Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
+  if (!in_entry_) return Status::InvalidArgument("restore: Write without a successful Begin");
+  if (entry_failed_) return Status::IoError("restore " + QuotePath(current_) + ": an earlier write failed");
+  pieces_.clear();
+  Status s = cursor_.Advance(content_offset, data, pieces_);
+  if (!s.ok()) return s.WithContext("restore " + QuotePath(current_));
+  for (const ContentCursor::Piece& p : pieces_) {
+    // With an offset, archive_write_disk seeks: the gaps stay holes.
+    const la_ssize_t r = archive_write_data_block(disk_.get(), p.data.data(), p.data.size(),
+                                                  static_cast<la_int64_t>(p.file_offset));
+    if (r == ARCHIVE_FATAL) fatal_ = true;
+    if (r < ARCHIVE_WARN) {
+      entry_failed_ = true;
+      return Fail("write");
+    }
+    if (r == ARCHIVE_WARN) {
+      warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
+                                          ArchiveError(disk_.get())));
+    }
+  }
+  return Status::Ok();
+}
+
+Status TreeRestorer::End() {
+  if (!in_entry_) return Status::InvalidArgument("restore: End without a successful Begin");
+  in_entry_ = false;
+  if (in_root_) {
+    in_root_ = false;
+    return Status::Ok();
+  }
+  // Also extends a file whose tail is a hole to its full size.
+  const int r = archive_write_finish_entry(disk_.get());
+  if (r == ARCHIVE_FATAL) fatal_ = true;
+  if (r < ARCHIVE_WARN) return Fail("finish");
+  if (r == ARCHIVE_WARN) {
+    warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
+                                        ArchiveError(disk_.get())));
+  }
+  if (entry_failed_) return Status::IoError("restore " + QuotePath(current_) + ": content incomplete");
+  if (cursor_.position() != cursor_.length()) {
+    return Status::InvalidArgument("restore " + QuotePath(current_) + ": only " +
+                                   std::to_string(cursor_.position()) + " of " +
+                                   std::to_string(cursor_.length()) +
+                                   " content bytes were written; the rest is a hole");
+  }
+  return Status::Ok();
+}
+
+Status TreeRestorer::Finish() {
+  if (finished_) return Status::InvalidArgument("restore: Finish called twice");
+  Status s;
+  if (in_entry_) s = End().WithContext("restore: Finish with an entry not ended");
+  finished_ = true;
+  current_ = ".";
+  // Applies the deferred directory modes and times.
+  const int r = archive_write_close(disk_.get());
+  if (r == ARCHIVE_WARN) {
+    warnings_.push_back(Status::IoError("restore: " + ArchiveError(disk_.get())));
+  } else if (r != ARCHIVE_OK && s.ok()) {
+    s = Status::IoError("restore " + target_.string() + ": " + ArchiveError(disk_.get()));
+  }
+  if (root_entry_) ApplyRootMetadata(*root_entry_);
+  return s;
+}
+
+void TreeRestorer::ApplyRootMetadata(const TreeEntry& root) {
+  auto warn = [&](std::string_view what) {
+    warnings_.push_back(Status::FromErrno(errno, "restore \".\" onto " + target_.string() + ": " +
+                                                     std::string(what)));
+  };
+  const int fd = ::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return warn("open");
+  if (options_.restore_owner && ::geteuid() == 0) {
+    // Through libarchive's lookup so numeric_owner=false maps names as for
+    // every other entry.
+    const la_int64_t uid = archive_write_disk_uid(disk_.get(), root.uname.empty() ? nullptr : root.uname.c_str(), root.uid);
+    const la_int64_t gid = archive_write_disk_gid(disk_.get(), root.gname.empty() ? nullptr : root.gname.c_str(), root.gid);
+    if (::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) warn("chown");
+  }
+  if (::fchmod(fd, root.mode & 07777) != 0) warn("chmod");  // after chown, which clears suid
+  if (options_.restore_xattrs) {
+    for (const auto& [name, value] : root.xattrs) {
+      if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0) warn("set xattr " + name);
+    }
+  }
+  std::int64_t sec;
+  long nsec;
+  struct timespec times[2];
+  SplitNanos(root.atime_ns, sec, nsec);
+  times[0] = {static_cast<time_t>(sec), nsec};
+  SplitNanos(root.mtime_ns, sec, nsec);
+  times[1] = {static_cast<time_t>(sec), nsec};
+  if (::futimens(fd, times) != 0) warn("set times");
+  ::close(fd);
+}
+
+}  // namespace cairn

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Cairn needs to build, test, demo and benchmark,
+# only those missing (so a warm machine spends no time here). Run as root.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config make python3
+  # libraries (headers)
+  libboost-dev libssl-dev libsqlite3-dev libarchive-dev libzstd-dev
+  nlohmann-json3-dev libcli11-dev libtomlplusplus-dev catch2
+  # tests: xattrs/ACLs on test trees, sqlite3 for poking catalogs
+  attr acl sqlite3
+  # sanitizer runtime for the ASan+UBSan unit-test build
+  libclang-rt-14-dev
+  # benchmark peers
+  restic borgbackup
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing packages: ${missing[*]} -- run 'make deps' as root" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

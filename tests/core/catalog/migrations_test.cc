@@ -1,0 +1,208 @@
+#include "core/catalog/migrations.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/catalog/catalog.h"
+#include "core/catalog/sqlite_db.h"
+
+namespace cairn {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "cairn-migrations-test-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::unique_ptr<SqliteDb> OpenOrDie(const fs::path& path) {
+  auto db = SqliteDb::Open(path);
+  INFO(db.status().ToString());
+  REQUIRE(db.ok());
+  return std::move(db).value();
+}
+
+std::int64_t Query(SqliteDb& db, const std::string& sql) {
+  auto v = db.QueryInt(sql);
+  INFO(sql << ": " << v.status().ToString());
+  REQUIRE(v.ok());
+  return *v;
+}
+
+bool HasTable(SqliteDb& db, const std::string& name) {
+  return Query(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '" + name +
+                       "'") == 1;
+}
+
+TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[unit]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() / "catalog.db");
+  REQUIRE(*CatalogSchemaVersion(*db) == 0);
+  Status s = MigrateCatalog(*db);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
+  CHECK(LatestCatalogSchemaVersion() == 1);
+  CHECK(Query(*db, "PRAGMA application_id") == kCatalogApplicationId);
+  CHECK(HasTable(*db, "snapshots"));
+  CHECK(HasTable(*db, "chunks"));
+  CHECK(HasTable(*db, "meta"));
+  CHECK(Query(*db,
+              "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+              "name = 'snapshots_by_name_created'") == 1);
+}
+
+TEST_CASE("Migrations: the step list is numbered 1..N and every step is described", "[unit]") {
+  auto steps = CatalogMigrations();
+  REQUIRE(static_cast<int>(steps.size()) == LatestCatalogSchemaVersion());
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    CHECK(steps[i].version == static_cast<int>(i) + 1);
+    CHECK_FALSE(steps[i].description.empty());
+    CHECK(steps[i].apply);
+  }
+}
+
+TEST_CASE("Migrations: a catalog at the latest version is not written to", "[unit]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "catalog.db";
+  auto migrator = OpenOrDie(path);
+  REQUIRE(MigrateCatalog(*migrator).ok());
+
+  // PRAGMA data_version changes on a connection when any *other* connection
+  // commits; an unchanged value proves the second migration wrote nothing.
+  auto watcher = OpenOrDie(path);
+  const std::int64_t before = Query(*watcher, "PRAGMA data_version");
+  auto again = OpenOrDie(path);
+  REQUIRE(MigrateCatalog(*again).ok());
+  CHECK(Query(*watcher, "PRAGMA data_version") == before);
+
+  // The same through the step list: a step at or below the current version
+  // never runs.
+  int ran = 0;
+  std::vector<MigrationStep> steps(CatalogMigrations().begin(), CatalogMigrations().end());
+  steps[0].apply = [&ran](SqliteDb&) {
+    ++ran;
+    return Status::IoError("must not run");
+  };
+  CHECK(TEST_MigrateWith(*again, steps).ok());
+  CHECK(ran == 0);
+  CHECK(Query(*watcher, "PRAGMA data_version") == before);
+
+  // A sanity check that the watcher does notice a real write.
+  REQUIRE(again->Exec("INSERT INTO meta (key, value) VALUES ('k', 'v')").ok());
+  CHECK(Query(*watcher, "PRAGMA data_version") != before);
+}
+
+TEST_CASE("Migrations: a catalog newer than this cairn is refused with an upgrade hint", "[unit]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "catalog.db";
+  {
+    auto db = OpenOrDie(path);
+    REQUIRE(MigrateCatalog(*db).ok());
+    const int future = LatestCatalogSchemaVersion() + 1;
+    REQUIRE(db->Exec("PRAGMA user_version = " + std::to_string(future)).ok());
+  }
+  const std::string expected = "catalog schema v" +
+                               std::to_string(LatestCatalogSchemaVersion() + 1) +
+                               " is newer than this cairn (knows up to v" +
+                               std::to_string(LatestCatalogSchemaVersion()) + "): upgrade cairn";
+  auto db = OpenOrDie(path);
+  Status s = MigrateCatalog(*db);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message().find(expected) != std::string::npos);
+
+  auto catalog = Catalog::Open(path);
+  REQUIRE_FALSE(catalog.ok());
+  CHECK(catalog.error().IsInvalidArgument());
+  CHECK(catalog.error().message().find(expected) != std::string::npos);
+  CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion() + 1);  // left alone
+}
+
+TEST_CASE("Migrations: a step that fails midway leaves the catalog at the previous version",
+          "[unit][fault]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() / "catalog.db");
+  std::vector<MigrationStep> steps(CatalogMigrations().begin(), CatalogMigrations().end());
+  const int v_prev = static_cast<int>(steps.size());
+  // A step that does real work, then fails before it finishes.
+  steps.push_back({v_prev + 1, "test: add a table, then fail", [](SqliteDb& d) {
+                     Status s = d.Exec("CREATE TABLE extra (x INTEGER)");
+                     if (s.ok())
+                       s = d.Exec("INSERT INTO meta (key, value) VALUES ('half', 'done')");
+                     if (s.ok()) s = Status::IoError("injected failure in the middle of a step");
+                     return s;
+                   }});
+
+  Status s = TEST_MigrateWith(*db, steps);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == Status::Code::kIoError);
+  CHECK(s.message().find("v" + std::to_string(v_prev) + " -> v" + std::to_string(v_prev + 1)) !=
+        std::string::npos);
+  // Earlier steps committed; the failed one left nothing behind.
+  CHECK(*CatalogSchemaVersion(*db) == v_prev);
+  CHECK(HasTable(*db, "snapshots"));
+  CHECK_FALSE(HasTable(*db, "extra"));
+  CHECK(Query(*db, "SELECT count(*) FROM meta") == 0);
+  CHECK_FALSE(db->in_transaction());
+
+  // With the step fixed, the next open finishes the job.
+  steps.back().apply = [](SqliteDb& d) { return d.Exec("CREATE TABLE extra (x INTEGER)"); };
+  REQUIRE(TEST_MigrateWith(*db, steps).ok());
+  CHECK(*CatalogSchemaVersion(*db) == v_prev + 1);
+  CHECK(HasTable(*db, "extra"));
+}
+
+TEST_CASE("Migrations: steps run in order and each is recorded in user_version", "[unit]") {
+  TempDir dir;
+  auto db = OpenOrDie(dir.path() / "catalog.db");
+  std::vector<int> seen;  // user_version as each step sees it
+  std::vector<MigrationStep> steps(CatalogMigrations().begin(), CatalogMigrations().end());
+  for (int v = static_cast<int>(steps.size()) + 1; v <= 4; ++v) {
+    steps.push_back({v, "test: record", [&seen](SqliteDb& d) {
+                       auto version = CatalogSchemaVersion(d);
+                       if (!version.ok()) return version.status();
+                       seen.push_back(*version);
+                       return Status::Ok();
+                     }});
+  }
+  REQUIRE(TEST_MigrateWith(*db, steps).ok());
+  CHECK(seen == std::vector<int>{1, 2, 3});
+  CHECK(*CatalogSchemaVersion(*db) == 4);
+  // Out-of-order lists are a programming error, refused before any work.
+  std::swap(steps[1], steps[2]);
+  CHECK(TEST_MigrateWith(*db, steps).IsInvalidArgument());
+}
+
+TEST_CASE("Migrations: a SQLite file that is not a catalog is refused and not migrated", "[unit]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "other.db";
+  auto db = OpenOrDie(path);
+  REQUIRE(db->Exec("CREATE TABLE photos (id INTEGER)").ok());
+  Status s = MigrateCatalog(*db);
+  CHECK(s.IsInvalidArgument());
+  CHECK(s.message().find("not a cairn catalog") != std::string::npos);
+  CHECK_FALSE(HasTable(*db, "snapshots"));
+
+  REQUIRE(db->Exec("PRAGMA application_id = 1234; PRAGMA user_version = 1").ok());
+  CHECK(MigrateCatalog(*db).IsInvalidArgument());
+  CHECK(Catalog::Open(path).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace cairn
