@@ -16,8 +16,7 @@ constexpr std::size_t kMaxSlice = 1u << 30;
 
 }  // namespace
 
-Aes256Gcm::Aes256Gcm(std::span<const std::uint8_t, kKeySize> key)
-    : ctx_(EVP_CIPHER_CTX_new()) {
+Aes256Gcm::Aes256Gcm(std::span<const std::uint8_t, kKeySize> key) : ctx_(EVP_CIPHER_CTX_new()) {
   if (!ctx_) crypto_internal::DieOnOpenSslFailure("allocate an AES-256-GCM context");
   std::memcpy(key_.bytes.data(), key.data(), kKeySize);
 }
@@ -96,9 +95,8 @@ Status Aes256Gcm::Open(Nonce nonce, std::span<const ByteSpan> aad, ByteSpan seal
   CAIRN_RETURN_IF_ERROR(Init(Mode::kDecrypt, nonce));
   // The tag is only read by OpenSSL; the parameter API wants a non-const pointer.
   OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-                                        const_cast<std::uint8_t*>(sealed.data() + ct_size),
-                                        kTagSize),
+      OSSL_PARAM_construct_octet_string(
+          OSSL_CIPHER_PARAM_AEAD_TAG, const_cast<std::uint8_t*>(sealed.data() + ct_size), kTagSize),
       OSSL_PARAM_construct_end(),
   };
   if (EVP_CIPHER_CTX_set_params(ctx_.get(), params) != 1) {

@@ -77,8 +77,8 @@ Result<SecretKey> StretchPassphrase(std::string_view passphrase, ByteSpan salt, 
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
                                         const_cast<char*>(passphrase.data()), passphrase.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                        const_cast<std::uint8_t*>(salt.data()), salt.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
+                                        salt.size()),
       OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
       OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &p),
@@ -119,8 +119,7 @@ std::string KeyFileSlotId(const KeyFileKey& kek) {
   return ToHex(ByteSpan(digest).first(8));
 }
 
-Result<KeySlot> WrapWithKeyFile(const MasterKey& master, const KeyFileKey& kek,
-                                ByteSpan store_id) {
+Result<KeySlot> WrapWithKeyFile(const MasterKey& master, const KeyFileKey& kek, ByteSpan store_id) {
   KeySlot slot;
   slot.kind = kKeySlotKindKeyFile;
   slot.id = KeyFileSlotId(kek);
@@ -151,8 +150,8 @@ Result<KeySlot> WrapWithPassphrase(const MasterKey& master, std::string_view pas
 
 Status ValidateKeySlot(const KeySlot& slot) {
   if (slot.kind != kKeySlotKindKeyFile && slot.kind != kKeySlotKindPassphrase) {
-    return Status::Corruption(CorruptField("kind", "must be \"keyfile\" or \"passphrase\", not \"" +
-                                                       slot.kind.substr(0, 32) + "\""));
+    return Status::Corruption(CorruptField(
+        "kind", "must be \"keyfile\" or \"passphrase\", not \"" + slot.kind.substr(0, 32) + "\""));
   }
   if (slot.id.empty() || slot.id.size() > kMaxIdSize) {
     return Status::Corruption(CorruptField("id", "must be 1 to 64 characters"));
@@ -172,8 +171,7 @@ Status ValidateKeySlot(const KeySlot& slot) {
     }
     Status s = CheckScryptParams(slot.scrypt_n, slot.scrypt_r, slot.scrypt_p);
     if (!s.ok()) return Status::Corruption("key slot: " + s.message());
-  } else if (!slot.salt.empty() || slot.scrypt_n != 0 || slot.scrypt_r != 0 ||
-             slot.scrypt_p != 0) {
+  } else if (!slot.salt.empty() || slot.scrypt_n != 0 || slot.scrypt_r != 0 || slot.scrypt_p != 0) {
     return Status::Corruption("key slot: a keyfile slot has no salt or scrypt parameters");
   }
   return Status::Ok();
@@ -223,7 +221,7 @@ Result<MasterKey> UnwrapKeySlot(const KeySlot& slot, const KeyFileKey* kek,
 
 nlohmann::json KeySlotToJson(const KeySlot& slot) {
   nlohmann::json j = {
-      {"kind", slot.kind},         {"id", slot.id},
+      {"kind", slot.kind},          {"id", slot.id},
       {"nonce", ToHex(slot.nonce)}, {"wrapped", ToHex(slot.wrapped)},
       {"created", slot.created},
   };

@@ -12,11 +12,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/base/bytes.h"
 #include "core/base/status.h"
@@ -35,8 +34,8 @@ inline constexpr char kKeySlotKindPassphrase[] = "passphrase";
 // ones (see kMinScryptN).
 struct ScryptParams {
   std::uint64_t n = std::uint64_t{1} << 15;  // CPU/memory cost, a power of two
-  std::uint32_t r = 8;                        // block size
-  std::uint32_t p = 1;                        // parallelism
+  std::uint32_t r = 8;                       // block size
+  std::uint32_t p = 1;                       // parallelism
 };
 
 // Accepted ranges, for wrapping and for parsing (a config is untrusted: a
@@ -59,15 +58,14 @@ struct KeySlot {
   std::uint64_t scrypt_n = 0;  // passphrase slots only; 0 for keyfile slots
   std::uint32_t scrypt_r = 0;
   std::uint32_t scrypt_p = 0;
-  Bytes salt;     // passphrase: kSaltSize bytes; keyfile: empty
-  Bytes nonce;    // kNonceSize bytes
-  Bytes wrapped;  // kWrappedSize bytes: AES-256-GCM(master key) || tag
+  Bytes salt;           // passphrase: kSaltSize bytes; keyfile: empty
+  Bytes nonce;          // kNonceSize bytes
+  Bytes wrapped;        // kWrappedSize bytes: AES-256-GCM(master key) || tag
   std::string created;  // RFC 3339 UTC, informational (not authenticated)
 };
 
 // Wraps `master` under a key file's key (no stretching: the key is random).
-Result<KeySlot> WrapWithKeyFile(const MasterKey& master, const KeyFileKey& kek,
-                                ByteSpan store_id);
+Result<KeySlot> WrapWithKeyFile(const MasterKey& master, const KeyFileKey& kek, ByteSpan store_id);
 
 // Wraps `master` under scrypt(passphrase, random salt). An empty passphrase
 // or parameters out of range are InvalidArgument.

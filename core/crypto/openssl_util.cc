@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-
 namespace cairn::crypto_internal {
 
 std::string DrainOpenSslErrors() {

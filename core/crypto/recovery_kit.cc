@@ -88,7 +88,8 @@ std::string FormatRecoveryKit(const MasterKey& master, ByteSpan store_id,
                               std::string_view store_path_hint) {
   assert(!store_id.empty() && store_id.size() <= kMaxRecoveryKitStoreIdSize);
   std::string hint;
-  for (char c : store_path_hint) hint += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  for (char c : store_path_hint)
+    hint += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
 
   std::string t;
   t += kTitle;
@@ -138,8 +139,9 @@ Result<std::pair<MasterKey, Bytes>> ParseRecoveryKit(std::string_view text) {
 
     if (line.find("cairnrecoverykit") != std::string::npos) {
       if (line.find("format1)") == std::string::npos) {
-        return bad("this kit is in a format this version of Cairn does not read (it reads "
-                   "\"format 1\")");
+        return bad(
+            "this kit is in a format this version of Cairn does not read (it reads "
+            "\"format 1\")");
       }
       saw_title = true;
       continue;
@@ -172,8 +174,8 @@ Result<std::pair<MasterKey, Bytes>> ParseRecoveryKit(std::string_view text) {
       key_check = std::move(*hex);
       continue;
     }
-    if (line.size() >= 3 && line[0] == 'k' && line[1] >= '1' && line[1] < static_cast<char>('1' + kKeyLines) &&
-        line[2] == ':') {
+    if (line.size() >= 3 && line[0] == 'k' && line[1] >= '1' &&
+        line[1] < static_cast<char>('1' + kKeyLines) && line[2] == ':') {
       std::size_t index = static_cast<std::size_t>(line[1] - '1');
       std::string label = "K" + std::to_string(index + 1);
       if (key_parts[index]) return bad("a second " + label + " line");
@@ -225,7 +227,8 @@ Result<std::pair<MasterKey, Bytes>> ParseRecoveryKit(std::string_view text) {
               master.bytes.begin() + static_cast<std::ptrdiff_t>(i * kBytesPerKeyLine));
   }
   cleanse_parts();
-  if (!key_check) return Status::InvalidArgument("recovery kit: the \"Key check:\" line is missing");
+  if (!key_check)
+    return Status::InvalidArgument("recovery kit: the \"Key check:\" line is missing");
   if (KeyCheck(master, *store_id) != *key_check) {
     return Status::InvalidArgument(
         "recovery kit: every line matches its own check, but the Key check does not: the Key "

@@ -41,8 +41,7 @@ Status CheckName(ObjectType type, ByteSpan name) {
       }
       return Status::Ok();
   }
-  return Status::InvalidArgument("unknown object type " +
-                                 std::to_string(static_cast<int>(type)));
+  return Status::InvalidArgument("unknown object type " + std::to_string(static_cast<int>(type)));
 }
 
 Aes256Gcm::Nonce NonceOf(const std::uint8_t* header) {
@@ -83,9 +82,9 @@ Result<Bytes> ObjectSealer::Seal(ObjectType type, ByteSpan name, ByteSpan plaint
   PutU32(h + 8, static_cast<std::uint32_t>(plaintext.size()));
   CAIRN_RETURN_IF_ERROR(FillRandom({h + kNonceOffset, Aes256Gcm::kNonceSize}));
   const ByteSpan aad[] = {ByteSpan(h, kSealedHeaderSize), name};
-  CAIRN_RETURN_IF_ERROR(gcm_.Seal(NonceOf(h), aad, payload,
-                                  MutableByteSpan(out).subspan(kSealedHeaderSize))
-                            .WithContext("seal " + Describe(type, name)));
+  CAIRN_RETURN_IF_ERROR(
+      gcm_.Seal(NonceOf(h), aad, payload, MutableByteSpan(out).subspan(kSealedHeaderSize))
+          .WithContext("seal " + Describe(type, name)));
   return out;
 }
 
@@ -136,8 +135,8 @@ Result<Bytes> ObjectOpener::Open(ObjectType expected, ByteSpan name, ByteSpan se
                    " (truncated or extended)");
   }
   if (codec == ObjectCodec::kZstd && (payload_size == 0 || payload_size >= length)) {
-    return corrupt("zstd payload of " + std::to_string(payload_size) +
-                   " bytes is impossible for " + std::to_string(length) + " bytes of plaintext");
+    return corrupt("zstd payload of " + std::to_string(payload_size) + " bytes is impossible for " +
+                   std::to_string(length) + " bytes of plaintext");
   }
 
   const ByteSpan aad[] = {sealed.first(kSealedHeaderSize), name};

@@ -13,8 +13,8 @@
 
 #include <array>
 #include <cassert>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 
 #include "core/base/bytes.h"
 #include "core/base/status.h"

@@ -19,9 +19,9 @@ TEST_CASE("Aes256Gcm: matches the published AES-256-GCM test vector", "[unit]") 
   // McGrew & Viega, "The Galois/Counter Mode of Operation", test case 16.
   Bytes key = Hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
   Bytes iv = Hex("cafebabefacedbaddecaf888");
-  Bytes pt = Hex(
-      "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
-      "49a6b525b16aedf5aa0de657ba637b39");
+  Bytes pt =
+      Hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e24"
+          "49a6b525b16aedf5aa0de657ba637b39");
   Bytes aad = Hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
   std::string want =
       "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b10"
@@ -61,8 +61,7 @@ TEST_CASE("Aes256Gcm: one object seals and opens many messages in any order", "[
   }
 }
 
-TEST_CASE("Aes256Gcm: a changed byte, AAD, nonce or key is an authentication failure",
-          "[unit]") {
+TEST_CASE("Aes256Gcm: a changed byte, AAD, nonce or key is an authentication failure", "[unit]") {
   Aes256Gcm gcm(Key(9));
   const ByteSpan aad[] = {AsBytes("chunk-1")};
   Bytes pt(100, 0x33);

@@ -25,9 +25,8 @@ Bytes Pseudorandom(std::size_t size, std::uint32_t seed) {
 ChunkId OneShotHmac(const IdKey& key, ByteSpan data) {
   ChunkId id;
   std::size_t len = 0;
-  REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.bytes.data(),
-                    key.bytes.size(), data.data(), data.size(), id.bytes.data(), id.bytes.size(),
-                    &len) != nullptr);
+  REQUIRE(EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.bytes.data(), key.bytes.size(),
+                    data.data(), data.size(), id.bytes.data(), id.bytes.size(), &len) != nullptr);
   REQUIRE(len == 32);
   return id;
 }

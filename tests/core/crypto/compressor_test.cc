@@ -41,8 +41,7 @@ TEST_CASE("Compressor: frames round trip and one context serves many calls", "[u
   }
 }
 
-TEST_CASE("Compressor: every level in range works and out-of-range levels are clamped",
-          "[unit]") {
+TEST_CASE("Compressor: every level in range works and out-of-range levels are clamped", "[unit]") {
   Bytes text = Text(10000);
   Decompressor d;
   for (int level : {-1000, 1, 3, 19, 1000}) {
@@ -86,8 +85,7 @@ TEST_CASE("Decompressor: a frame that does not declare its size is refused", "[u
   CHECK(r.error().message().find("not declared") != std::string::npos);
 }
 
-TEST_CASE("Decompressor: garbage, truncated frames and trailing bytes are Corruption",
-          "[unit]") {
+TEST_CASE("Decompressor: garbage, truncated frames and trailing bytes are Corruption", "[unit]") {
   Compressor c(3);
   Bytes text = Text(20000);
   auto frame = c.Compress(text);
@@ -112,8 +110,7 @@ TEST_CASE("Decompressor: garbage, truncated frames and trailing bytes are Corrup
   CHECK(*back == text);
 }
 
-TEST_CASE("Decompressor: damaged frame bodies never crash and never exceed the limit",
-          "[unit]") {
+TEST_CASE("Decompressor: damaged frame bodies never crash and never exceed the limit", "[unit]") {
   Compressor c(3);
   Bytes text = Text(20000);
   auto frame = c.Compress(text);

@@ -18,8 +18,7 @@ TEST_CASE("DeriveKeys: outputs match HKDF-SHA256 as written in docs/formats-cryp
   DerivedKeys keys = DeriveKeys(CountingKey(), AsBytes("store-0001"));
   CHECK(ToHex(keys.data.bytes) ==
         "c8d459cbb4d218adb632aa4c33b52ecaa8aabbd076279ff3309017ab3a74c3cb");
-  CHECK(ToHex(keys.id.bytes) ==
-        "8d48d46735b3848cd16868e30f640a71334c1078797b7bbc4c664b563287b49d");
+  CHECK(ToHex(keys.id.bytes) == "8d48d46735b3848cd16868e30f640a71334c1078797b7bbc4c664b563287b49d");
   CHECK(ToHex(keys.config_mac_key) ==
         "8d4f96282a58e3fc87075fbe666d461346a667d55214a45744f6ad9e3d9df202");
   CHECK(keys.gear_table.front() == 0xb5f7e445fd45f16aULL);
@@ -38,8 +37,8 @@ TEST_CASE("DeriveKeys: deterministic for a master key and store id, different pe
   CHECK(a.gear_table == b.gear_table);
   CHECK(a.config_mac_key == b.config_mac_key);
 
-  std::set<std::string> distinct = {ToHex(a.data.bytes), ToHex(a.id.bytes),
-                                    ToHex(a.config_mac_key), ToHex(master->bytes)};
+  std::set<std::string> distinct = {ToHex(a.data.bytes), ToHex(a.id.bytes), ToHex(a.config_mac_key),
+                                    ToHex(master->bytes)};
   CHECK(distinct.size() == 4);
   std::set<std::uint64_t> gear(a.gear_table.begin(), a.gear_table.end());
   CHECK(gear.size() == 256);

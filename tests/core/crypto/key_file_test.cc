@@ -1,13 +1,13 @@
 #include "core/crypto/key_file.h"
 
-#include "core/base/fault_injection_fs.h"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+
+#include "core/base/fault_injection_fs.h"
 
 namespace cairn {
 namespace {
@@ -157,13 +157,14 @@ TEST_CASE("KeyFile: malformed key files are Corruption naming the problem", "[un
 TEST_CASE("KeyFile: CRLF line ends, upper-case hex and a missing final newline are accepted",
           "[unit]") {
   KeyFileKey key;
-  for (std::size_t i = 0; i < key.bytes.size(); ++i) key.bytes[i] = static_cast<std::uint8_t>(i * 7);
+  for (std::size_t i = 0; i < key.bytes.size(); ++i)
+    key.bytes[i] = static_cast<std::uint8_t>(i * 7);
   std::string hex = ToHex(key.bytes);
   std::string upper = hex;
   for (char& c : upper) c = static_cast<char>(std::toupper(c));
-  for (const std::string& text : {"cairn-key-file v1\r\n" + hex + "\r\n",
-                                  "cairn-key-file v1\n" + upper + "\n",
-                                  "cairn-key-file v1\n" + hex, FormatKeyFile(key) + "\n \n"}) {
+  for (const std::string& text :
+       {"cairn-key-file v1\r\n" + hex + "\r\n", "cairn-key-file v1\n" + upper + "\n",
+        "cairn-key-file v1\n" + hex, FormatKeyFile(key) + "\n \n"}) {
     INFO(text);
     auto r = ParseKeyFile(text, "k");
     REQUIRE(r.ok());

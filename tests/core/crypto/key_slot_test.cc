@@ -146,12 +146,11 @@ TEST_CASE("KeySlot: unwrapping without the needed secret is InvalidArgument", "[
 TEST_CASE("KeySlot: empty passphrases and out-of-range scrypt costs are refused", "[unit]") {
   MasterKey master = NewMaster();
   CHECK(WrapWithPassphrase(master, "", kStore, kCheap).error().IsInvalidArgument());
-  for (ScryptParams p : {ScryptParams{.n = 1000, .r = 8, .p = 1},
-                         ScryptParams{.n = 1, .r = 8, .p = 1},
-                         ScryptParams{.n = std::uint64_t{1} << 23, .r = 1, .p = 1},
-                         ScryptParams{.n = std::uint64_t{1} << 20, .r = 16, .p = 1},
-                         ScryptParams{.n = 16, .r = 0, .p = 1},
-                         ScryptParams{.n = 16, .r = 1, .p = 17}}) {
+  for (ScryptParams p :
+       {ScryptParams{.n = 1000, .r = 8, .p = 1}, ScryptParams{.n = 1, .r = 8, .p = 1},
+        ScryptParams{.n = std::uint64_t{1} << 23, .r = 1, .p = 1},
+        ScryptParams{.n = std::uint64_t{1} << 20, .r = 16, .p = 1},
+        ScryptParams{.n = 16, .r = 0, .p = 1}, ScryptParams{.n = 16, .r = 1, .p = 17}}) {
     INFO(p.n << " " << p.r << " " << p.p);
     auto r = WrapWithPassphrase(master, "pw", kStore, p);
     REQUIRE_FALSE(r.ok());
@@ -178,9 +177,9 @@ TEST_CASE("KeySlot: JSON round trip keeps every field and still unwraps", "[unit
     CHECK(back.nonce == slot->nonce);
     CHECK(back.wrapped == slot->wrapped);
     CHECK(back.created == slot->created);
-    auto m = UnwrapKeySlot(back, passphrase ? nullptr : &kek,
-                           passphrase ? std::optional<std::string_view>("pw") : std::nullopt,
-                           kStore);
+    auto m =
+        UnwrapKeySlot(back, passphrase ? nullptr : &kek,
+                      passphrase ? std::optional<std::string_view>("pw") : std::nullopt, kStore);
     REQUIRE(m.ok());
     CHECK(*m == master);
   }

@@ -44,12 +44,35 @@ TEST_CASE("RecoveryKit: a printed kit parses back to the same key and store id",
   CHECK(kit.find("CAIRN RECOVERY KIT (format 1)") == 0);
   CHECK(kit.find("0123 4567 89ab cdef 0011 2233 4455 6677") != std::string::npos);
   CHECK(kit.find("/var/lib/cairn/store") != std::string::npos);
-  CHECK(kit.find("cairnctl key import --store DIR --kit FILE --key-file NEW") !=
-        std::string::npos);
+  CHECK(kit.find("cairnctl key import --store DIR --kit FILE --key-file NEW") != std::string::npos);
   auto r = ParseRecoveryKit(kit);
   REQUIRE(r.ok());
   CHECK(r->first == TestKey());
   CHECK(r->second == kStoreId);
+}
+
+TEST_CASE("RecoveryKit: the printed text is exactly format 1 of docs/formats-crypto.md", "[unit]") {
+  const std::string want =
+      "CAIRN RECOVERY KIT (format 1)\n"
+      "\n"
+      "This page opens every backup in the store below. Keep it offline, in a safe:\n"
+      "anyone who holds it can read all of the store's data.\n"
+      "\n"
+      "Store id:   0123 4567 89ab cdef 0011 2233 4455 6677   check 377a\n"
+      "Store path: /var/lib/cairn/store   (a hint only; the store or a replica may be elsewhere)\n"
+      "\n"
+      "Master key (each line ends in a 4-digit check that catches a typo in it):\n"
+      "  K1: 31cf 6d0b a947 e583   check 869a\n"
+      "  K2: 21bf 5dfb 9937 d573   check bf46\n"
+      "  K3: 11af 4deb 8927 c563   check fe93\n"
+      "  K4: 019f 3ddb 7917 b553   check bd6a\n"
+      "Key check:  501d 34ee\n"
+      "\n"
+      "To open the store or a replica of it: type this page into a file (spacing and\n"
+      "upper/lower case do not matter; the lines above are what counts) and run\n"
+      "  cairnctl key import --store DIR --kit FILE --key-file NEW\n"
+      "which checks every line, then writes a new key file NEW that opens the store in DIR.\n";
+  CHECK(FormatRecoveryKit(TestKey(), kStoreId, "/var/lib/cairn/store") == want);
 }
 
 TEST_CASE("RecoveryKit: random keys round trip", "[unit]") {
@@ -72,7 +95,8 @@ TEST_CASE("RecoveryKit: retyped with other spacing, case and dashes still parses
     // spaces, dashes, tabs, CRLF.
     bool counts = line.find("RECOVERY KIT") != std::string::npos ||
                   line.find("Store id") != std::string::npos ||
-                  line.find("K") != std::string::npos || line.find("Key check") != std::string::npos;
+                  line.find("K") != std::string::npos ||
+                  line.find("Key check") != std::string::npos;
     if (!counts) continue;
     std::string typed;
     for (char c : line) {
@@ -191,7 +215,8 @@ TEST_CASE("RecoveryKit: swapped, dropped, doubled or foreign lines are refused",
 }
 
 TEST_CASE("RecoveryKit: control characters in the path hint cannot forge kit lines", "[unit]") {
-  std::string kit = FormatRecoveryKit(TestKey(), kStoreId, "/srv\nK1: 0000 0000 0000 0000 check 0000");
+  std::string kit =
+      FormatRecoveryKit(TestKey(), kStoreId, "/srv\nK1: 0000 0000 0000 0000 check 0000");
   CHECK(kit.find("/srv?K1:") != std::string::npos);
   auto r = ParseRecoveryKit(kit);
   REQUIRE(r.ok());

@@ -48,7 +48,8 @@ TEST_CASE("SealedObject: chunks and manifests round trip, compressed or raw", "[
     }
   }
   Bytes manifest = Compressible(300000);
-  auto sealed = f.sealer.Seal(ObjectType::kManifest, AsBytes("snap-2026-11-23T21:00:00Z"), manifest);
+  auto sealed =
+      f.sealer.Seal(ObjectType::kManifest, AsBytes("snap-2026-11-23T21:00:00Z"), manifest);
   REQUIRE(sealed.ok());
   auto back = f.opener.Open(ObjectType::kManifest, AsBytes("snap-2026-11-23T21:00:00Z"), *sealed,
                             256u << 20);
@@ -63,10 +64,10 @@ TEST_CASE("SealedObject: the header is laid out as docs/formats-crypto.md says",
   REQUIRE(sealed.ok());
   const std::uint8_t* h = sealed->data();
   CHECK(std::string_view(reinterpret_cast<const char*>(h), 4) == "CRN1");
-  CHECK(h[4] == 1);   // format version
-  CHECK(h[5] == 2);   // manifest
-  CHECK(h[6] == 1);   // zstd
-  CHECK(h[7] == 0);   // reserved
+  CHECK(h[4] == 1);  // format version
+  CHECK(h[5] == 2);  // manifest
+  CHECK(h[6] == 1);  // zstd
+  CHECK(h[7] == 0);  // reserved
   CHECK(GetU32(h + 8) == 10000);
   CHECK(sealed->size() < 200);  // 24 header + small frame + 16 tag
 
@@ -269,7 +270,8 @@ TEST_CASE("SealedObject: sealer and opener are reusable across many objects", "[
   Fixture f;
   std::vector<Bytes> sealed;
   for (std::uint8_t i = 0; i < 20; ++i) {
-    auto s = f.sealer.Seal(ObjectType::kChunk, Id(i), i % 2 ? Noise(3000, i) : Compressible(3000 + i));
+    auto s =
+        f.sealer.Seal(ObjectType::kChunk, Id(i), i % 2 ? Noise(3000, i) : Compressible(3000 + i));
     REQUIRE(s.ok());
     sealed.push_back(std::move(*s));
   }
