@@ -733,7 +733,7 @@ class Bench:
             lines += self.render(title, hdr, body, markdown)
             rat = self.ratios(rows, phase)
             if rat:
-                lines.append(("  " if not markdown else "") + "; ".join(rat))
+                lines += ([""] if markdown else []) + [("  " if not markdown else "") + "; ".join(rat)]
             lines.append("")
         return lines
 
@@ -764,7 +764,6 @@ class Bench:
             out = ["**%s**" % title, "", "| " + " | ".join(hdr) + " |",
                    "|" + "|".join("---" if i == 0 else "---:" for i in range(len(hdr))) + "|"]
             out += ["| " + " | ".join(r) + " |" for r in body]
-            out.append("")
             return out
         w = [max(len(str(x)) for x in col) for col in zip(hdr, *body)]
         fmt_row = lambda r: "  " + "  ".join(str(x).ljust(w[0]) if i == 0 else str(x).rjust(w[i])

@@ -77,9 +77,10 @@ void FaultInjectionFs::RecordSync(const fs::path& path) {
 }
 
 Result<std::unique_ptr<WritableFile>> FaultInjectionFs::NewWritableFile(const fs::path& path,
-                                                                        bool exclusive) {
+                                                                        bool exclusive,
+                                                                        std::uint32_t mode) {
   CAIRN_RETURN_IF_ERROR(MaybeFail("create", path));
-  CAIRN_ASSIGN_OR_RETURN(auto base, base_.NewWritableFile(path, exclusive));
+  CAIRN_ASSIGN_OR_RETURN(auto base, base_.NewWritableFile(path, exclusive, mode));
   {
     std::lock_guard lock(mu_);
     files_[path] = FileState{};
@@ -134,6 +135,15 @@ Status FaultInjectionFs::SyncDirectory(const fs::path& path) {
   return Status::Ok();
 }
 
+Status FaultInjectionFs::SyncFilesystem(const fs::path& path) {
+  CAIRN_RETURN_IF_ERROR(MaybeFail("syncfs", path));
+  CAIRN_RETURN_IF_ERROR(base_.SyncFilesystem(path));
+  // Data of every file becomes durable; names still need their directory.
+  std::lock_guard lock(mu_);
+  for (auto& [p, f] : files_) f.synced_size = f.size;
+  return Status::Ok();
+}
+
 Result<bool> FaultInjectionFs::Exists(const fs::path& path) { return base_.Exists(path); }
 
 Result<std::vector<std::string>> FaultInjectionFs::ListDirectory(const fs::path& path) {
@@ -159,7 +169,7 @@ Status FaultInjectionFs::SimulateCrash() {
       files_[it->from] = state;
     }
     if (it->replaced) {
-      auto w = base_.NewWritableFile(it->to, /*exclusive=*/false);
+      auto w = base_.NewWritableFile(it->to, /*exclusive=*/false, 0600);
       if (!w.ok()) return w.error();
       CAIRN_RETURN_IF_ERROR((*w)->Append(*it->replaced));
       CAIRN_RETURN_IF_ERROR((*w)->Close());

@@ -34,13 +34,14 @@ class FaultInjectionFs final : public FileSystem {
   // the failure so the test can reopen and inspect the store.
   Status SimulateCrash();
 
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const fs::path& path,
-                                                        bool exclusive) override;
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const fs::path& path, bool exclusive,
+                                                        std::uint32_t mode) override;
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const fs::path& path) override;
   Status Rename(const fs::path& from, const fs::path& to) override;
   Status RemoveFile(const fs::path& path) override;
   Status CreateDirectories(const fs::path& path) override;
   Status SyncDirectory(const fs::path& path) override;
+  Status SyncFilesystem(const fs::path& path) override;
   Result<bool> Exists(const fs::path& path) override;
   Result<std::vector<std::string>> ListDirectory(const fs::path& path) override;
   Result<std::uint64_t> FileSize(const fs::path& path) override;

@@ -88,11 +88,17 @@ class PosixReadableFile final : public ReadableFile {
 
 class PosixFileSystem final : public FileSystem {
  public:
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const fs::path& path,
-                                                        bool exclusive) override {
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const fs::path& path, bool exclusive,
+                                                        std::uint32_t mode) override {
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
-    int fd = RetryEintr([&] { return ::open(path.c_str(), flags, 0644); });
+    int fd = RetryEintr([&] { return ::open(path.c_str(), flags, static_cast<mode_t>(mode)); });
     if (fd < 0) return Status::FromErrno(errno, "create " + path.string());
+    // open() applies the umask; set the bits exactly as asked.
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, "chmod " + path.string());
+    }
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
@@ -131,6 +137,16 @@ class PosixFileSystem final : public FileSystem {
     return Status::Ok();
   }
 
+  Status SyncFilesystem(const fs::path& path) override {
+    int fd = RetryEintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    if (fd < 0) return Status::FromErrno(errno, "open " + path.string());
+    int rc = ::syncfs(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Status::FromErrno(err, "syncfs " + path.string());
+    return Status::Ok();
+  }
+
   Result<bool> Exists(const fs::path& path) override {
     struct stat st;
     if (::lstat(path.c_str(), &st) == 0) return true;
@@ -165,7 +181,8 @@ class PosixFileSystem final : public FileSystem {
 std::string RandomSuffix() {
   static std::atomic<std::uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+  static const std::string pid = std::to_string(::getpid());
+  return pid + "-" + std::to_string(counter++) + "-" +
          std::to_string(rng() & 0xffffff);
 }
 
@@ -176,11 +193,25 @@ FileSystem& DefaultFileSystem() {
   return fs;
 }
 
-Status WriteFileAtomically(FileSystem& fs, const fs::path& path, ByteSpan data,
-                           bool sync_directory) {
+fs::path TemporaryPathFor(const fs::path& path) {
   fs::path tmp = path;
   tmp += ".tmp-" + RandomSuffix();
-  auto file = fs.NewWritableFile(tmp, /*exclusive=*/true);
+  return tmp;
+}
+
+Status WriteNewFile(FileSystem& fs, const fs::path& path, ByteSpan data) {
+  CAIRN_ASSIGN_OR_RETURN(auto file, fs.NewWritableFile(path, /*exclusive=*/true, 0644));
+  Status s = file->Append(data);
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (!s.ok()) fs.RemoveFile(path).IgnoreError();  // best effort; s is what matters
+  return s;
+}
+
+Status WriteFileAtomically(FileSystem& fs, const fs::path& path, ByteSpan data,
+                           bool sync_directory, std::uint32_t mode) {
+  fs::path tmp = TemporaryPathFor(path);
+  auto file = fs.NewWritableFile(tmp, /*exclusive=*/true, mode);
   if (!file.ok()) return file.error();
   Status s = (*file)->Append(data);
   if (s.ok()) s = (*file)->Sync();

@@ -64,14 +64,10 @@ Status CreateKeyFile(FileSystem& fs, const fs::path& path) {
   KeyFileKey key;
   CAIRN_RETURN_IF_ERROR(FillRandom(key.bytes));
   std::string text = FormatKeyFile(key);
-  Status s = WriteFileAtomically(fs, path, AsBytes(text));
+  // Owner-only from the moment the temporary exists.
+  Status s = WriteFileAtomically(fs, path, AsBytes(text), /*sync_directory=*/true, 0600);
   Cleanse({reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
-  CAIRN_RETURN_IF_ERROR(s.WithContext("create key file"));
-  std::error_code ec;
-  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
-                  ec);
-  if (ec) return Status::FromErrno(ec.value(), "make key file " + path.string() + " owner-only");
-  return Status::Ok();
+  return s.WithContext("create key file");
 }
 
 Result<KeyFileKey> LoadKeyFile(FileSystem& fs, const fs::path& path) {

@@ -130,6 +130,9 @@ class BackupWalker {
     if (!s.ok()) return s.WithContext("read " + e.path);
     figures.bytes_read += total;
     TreeEntry& entry = entries_[index];
+    Status changed = stream->Finish(entry);
+    if (!changed.ok()) warnings_.push_back(changed.message());
+    expected = entry.ContentLength();
     if (total != expected) {
       // The file changed while it was read: record what was read, coherently.
       warnings_.push_back(entry.path + ": changed while it was read (" + std::to_string(expected) +
@@ -306,7 +309,7 @@ Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRe
   f.duration_ns = clock.MonotonicNanos() - started;
 
   // Commit order: chunk names durable -> manifest -> catalog row.
-  CAIRN_RETURN_IF_ERROR(store.SyncChunkDirectories());
+  CAIRN_RETURN_IF_ERROR(store.CommitChunks());
   if (request.TEST_fail_before_manifest) {
     return Status::IoError("TEST: injected failure before the manifest");
   }

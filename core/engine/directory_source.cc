@@ -10,6 +10,7 @@ class FileStream final : public ContentStream {
  public:
   explicit FileStream(std::unique_ptr<FileContentReader> reader) : reader_(std::move(reader)) {}
   Result<std::size_t> Read(MutableByteSpan buf) override { return reader_->Read(buf); }
+  Status Finish(TreeEntry&) override { return reader_->CheckUnchanged(); }
 
  private:
   std::unique_ptr<FileContentReader> reader_;

@@ -22,6 +22,10 @@ class ContentStream {
   // Fills up to buf.size() bytes of the entry's content stream (the
   // concatenation of its data regions); 0 at the end.
   virtual Result<std::size_t> Read(MutableByteSpan buf) = 0;
+  // Called once the content has been read to its end: completes what only
+  // reading could tell (a tar member's sparse map). A non-ok status is a
+  // warning for the backup result (the file changed while it was read).
+  virtual Status Finish(TreeEntry& entry) = 0;
 };
 
 class EntrySource {

@@ -9,6 +9,11 @@ class TarEntryStream final : public ContentStream {
  public:
   explicit TarEntryStream(TarSource& tar) : tar_(tar) {}
   Result<std::size_t> Read(MutableByteSpan buf) override { return tar_.ReadData(buf); }
+  // A sparse member's regions are known only once its data has gone by.
+  Status Finish(TreeEntry& entry) override {
+    if (!tar_.sparse().empty()) entry.sparse = tar_.sparse();
+    return Status::Ok();
+  }
 
  private:
   TarSource& tar_;

@@ -143,7 +143,11 @@ Result<std::unique_ptr<Store>> Store::OpenWithMasterKey(FileSystem& fs, const fs
 
 fs::path Store::ChunkPath(const ChunkId& id) const {
   std::string hex = id.Hex();
-  return dir_ / "chunks" / hex.substr(0, 2) / hex.substr(2, 2) / hex;
+  // One level of 256 directories, all made at init: a second level (ab/cd)
+  // cost a mkdir and a directory fsync for nearly every new chunk (measured:
+  // 2.2 s of a 14 s first backup of 2 GiB). ext4's hashed directories keep
+  // lookups fast with millions of files spread over 256 directories.
+  return dir_ / "chunks" / hex.substr(0, 2) / hex;
 }
 
 fs::path Store::ManifestPath(std::string_view name, std::string_view snapshot_id) const {
@@ -166,20 +170,56 @@ Result<std::uint64_t> Store::WriteChunk(const ChunkId& id, ByteSpan sealed) {
   }
   CAIRN_ASSIGN_OR_RETURN(bool present, fs_.Exists(path));
   if (present) return std::uint64_t{0};
-  CAIRN_RETURN_IF_ERROR(WriteFileAtomically(fs_, path, sealed, /*sync_directory=*/false));
-  std::lock_guard lock(dirs_mu_);
-  unsynced_dirs_.insert(parent);
+  fs::path temporary = TemporaryPathFor(path);
+  CAIRN_RETURN_IF_ERROR(WriteNewFile(fs_, temporary, sealed));
+  bool commit_now;
+  {
+    std::lock_guard lock(dirs_mu_);
+    pending_.push_back({std::move(temporary), std::move(path)});
+    pending_bytes_ += sealed.size();
+    commit_now = pending_bytes_ >= kCommitBatchBytes;
+  }
+  if (commit_now) CAIRN_RETURN_IF_ERROR(CommitChunks());
   return static_cast<std::uint64_t>(sealed.size());
 }
 
-Status Store::SyncChunkDirectories() {
-  std::set<fs::path> dirs;
+Status Store::CommitChunks() {
+  std::lock_guard commit_lock(commit_mu_);
+  std::vector<PendingChunk> batch;
   {
     std::lock_guard lock(dirs_mu_);
-    dirs.swap(unsynced_dirs_);
+    batch.swap(pending_);
+    pending_bytes_ = 0;
   }
-  // Leaf directories before their parents; on ext4 the first fsync commits the
-  // journal and the rest are cheap.
+  auto requeue = [&](std::size_t from) {
+    std::lock_guard lock(dirs_mu_);
+    pending_.insert(pending_.end(), batch.begin() + static_cast<std::ptrdiff_t>(from), batch.end());
+  };
+  // 1. The data of every temporary is durable.
+  if (!batch.empty()) {
+    Status s = fs_.SyncFilesystem(dir_);
+    if (!s.ok()) {
+      requeue(0);
+      return s.WithContext("make new chunks durable");
+    }
+  }
+  // 2. Final names (each file whole by now).
+  std::set<fs::path> dirs;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Status s = fs_.Rename(batch[i].temporary, batch[i].final_path);
+    if (!s.ok()) {
+      requeue(i);
+      return s;
+    }
+    dirs.insert(batch[i].final_path.parent_path());
+  }
+  // 3. The names are durable. Leaf directories before their parents; on ext4
+  // the first fsync commits the journal and the rest are cheap.
+  {
+    std::lock_guard lock(dirs_mu_);
+    dirs.insert(unsynced_dirs_.begin(), unsynced_dirs_.end());
+    unsynced_dirs_.clear();
+  }
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
     Status s = fs_.SyncDirectory(*it);
     if (!s.ok()) {

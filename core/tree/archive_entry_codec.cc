@@ -30,18 +30,29 @@ std::string ArchiveError(struct archive* a) {
   return s != nullptr ? s : "unknown libarchive error";
 }
 
-void FillArchiveEntry(const TreeEntry& e, const std::string& pathname,
-                      const std::string& hardlink, const ArchiveEntryOptions& options,
-                      struct archive_entry* out) {
+void FillArchiveEntry(const TreeEntry& e, const std::string& pathname, const std::string& hardlink,
+                      const ArchiveEntryOptions& options, struct archive_entry* out) {
   archive_entry_copy_pathname(out, pathname.c_str());
   switch (e.type) {
     case EntryType::kFile:
-    case EntryType::kHardlink: archive_entry_set_filetype(out, AE_IFREG); break;
-    case EntryType::kDirectory: archive_entry_set_filetype(out, AE_IFDIR); break;
-    case EntryType::kSymlink: archive_entry_set_filetype(out, AE_IFLNK); break;
-    case EntryType::kCharDevice: archive_entry_set_filetype(out, AE_IFCHR); break;
-    case EntryType::kBlockDevice: archive_entry_set_filetype(out, AE_IFBLK); break;
-    case EntryType::kFifo: archive_entry_set_filetype(out, AE_IFIFO); break;
+    case EntryType::kHardlink:
+      archive_entry_set_filetype(out, AE_IFREG);
+      break;
+    case EntryType::kDirectory:
+      archive_entry_set_filetype(out, AE_IFDIR);
+      break;
+    case EntryType::kSymlink:
+      archive_entry_set_filetype(out, AE_IFLNK);
+      break;
+    case EntryType::kCharDevice:
+      archive_entry_set_filetype(out, AE_IFCHR);
+      break;
+    case EntryType::kBlockDevice:
+      archive_entry_set_filetype(out, AE_IFBLK);
+      break;
+    case EntryType::kFifo:
+      archive_entry_set_filetype(out, AE_IFIFO);
+      break;
   }
   archive_entry_set_perm(out, e.mode & 07777);
   archive_entry_set_uid(out, e.uid);

@@ -27,9 +27,8 @@ struct ArchiveEntryOptions {
 // Fills `out` (fresh or cleared) from `e`, with `pathname` and, for a hard
 // link, `hardlink` as the names libarchive will use (absolute for
 // archive_write_disk, relative for tar). Metadata must have been validated.
-void FillArchiveEntry(const TreeEntry& e, const std::string& pathname,
-                      const std::string& hardlink, const ArchiveEntryOptions& options,
-                      struct archive_entry* out);
+void FillArchiveEntry(const TreeEntry& e, const std::string& pathname, const std::string& hardlink,
+                      const ArchiveEntryOptions& options, struct archive_entry* out);
 
 // archive_error_string or a fallback, never null.
 std::string ArchiveError(struct archive* a);

@@ -26,7 +26,8 @@ Result<std::unique_ptr<FileContentReader>> FileContentReader::Open(
   }
   // O_NOATIME is allowed only to the file's owner or with CAP_FOWNER.
   int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0 && errno == EPERM)
+    fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return Status::FromErrno(errno, "open " + path.string());
   struct stat st;
   if (::fstat(fd, &st) != 0) {

@@ -43,12 +43,13 @@ Status ValidateRelativePath(std::string_view path) {
                             std::to_string(kMaxPathLength));
   }
   if (path == ".") return Status::Ok();
-  if (path.front() == '/') return Refuse(path, "is absolute (starts with '/'); entry paths are relative");
+  if (path.front() == '/')
+    return Refuse(path, "is absolute (starts with '/'); entry paths are relative");
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = path.find('/', start);
-    const std::string_view part =
-        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view part = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part.empty()) return Refuse(path, "has an empty component (a doubled or trailing '/')");
     if (part == "..") return Refuse(path, "has a '..' component");
     if (part == ".") return Refuse(path, "has a '.' component");

@@ -55,7 +55,8 @@ Status TarSource::EntryError(std::string_view what) const {
 
 Result<std::optional<TreeEntry>> TarSource::Next() {
   while (true) {
-    if (fatal_) return Status::InvalidArgument("tar stream: cannot continue after an earlier error");
+    if (fatal_)
+      return Status::InvalidArgument("tar stream: cannot continue after an earlier error");
     if (at_end_) return std::optional<TreeEntry>();
     data_done_ = true;
     block_left_ = 0;
@@ -121,8 +122,12 @@ Result<TreeEntry> TarSource::Convert(struct archive_entry* ae) {
     if (!s.ok()) return EntryError("hard link target " + s.message());
   } else {
     switch (archive_entry_filetype(ae)) {
-      case AE_IFREG: e.type = EntryType::kFile; break;
-      case AE_IFDIR: e.type = EntryType::kDirectory; break;
+      case AE_IFREG:
+        e.type = EntryType::kFile;
+        break;
+      case AE_IFDIR:
+        e.type = EntryType::kDirectory;
+        break;
       case AE_IFLNK: {
         e.type = EntryType::kSymlink;
         const char* target = archive_entry_symlink_utf8(ae);
@@ -131,9 +136,15 @@ Result<TreeEntry> TarSource::Convert(struct archive_entry* ae) {
         e.link_target = target;
         break;
       }
-      case AE_IFCHR: e.type = EntryType::kCharDevice; break;
-      case AE_IFBLK: e.type = EntryType::kBlockDevice; break;
-      case AE_IFIFO: e.type = EntryType::kFifo; break;
+      case AE_IFCHR:
+        e.type = EntryType::kCharDevice;
+        break;
+      case AE_IFBLK:
+        e.type = EntryType::kBlockDevice;
+        break;
+      case AE_IFIFO:
+        e.type = EntryType::kFifo;
+        break;
       default:
         return EntryError("unknown file type " + std::to_string(archive_entry_filetype(ae)));
     }
@@ -142,7 +153,8 @@ Result<TreeEntry> TarSource::Convert(struct archive_entry* ae) {
   const la_int64_t uid = archive_entry_uid(ae);
   const la_int64_t gid = archive_entry_gid(ae);
   constexpr la_int64_t kMaxId = std::numeric_limits<std::uint32_t>::max();
-  if (uid < 0 || uid > kMaxId || gid < 0 || gid > kMaxId) return EntryError("uid or gid out of range");
+  if (uid < 0 || uid > kMaxId || gid < 0 || gid > kMaxId)
+    return EntryError("uid or gid out of range");
   e.uid = static_cast<std::uint32_t>(uid);
   e.gid = static_cast<std::uint32_t>(gid);
   for (auto [name, out] : {std::pair{archive_entry_uname(ae), &e.uname},
@@ -184,7 +196,8 @@ Result<TreeEntry> TarSource::Convert(struct archive_entry* ae) {
   while (archive_entry_xattr_next(ae, &name, &value, &size) == ARCHIVE_OK) {
     if (name == nullptr || std::strlen(name) == 0 || std::strlen(name) > kMaxNameLength ||
         size > kMaxXattrValue) {
-      warnings_.push_back(EntryError("extended attribute with a bad name or an oversized value skipped"));
+      warnings_.push_back(
+          EntryError("extended attribute with a bad name or an oversized value skipped"));
       continue;
     }
     const auto* bytes = static_cast<const std::uint8_t*>(value);
@@ -230,14 +243,16 @@ Result<std::size_t> TarSource::ReadData(MutableByteSpan buf) {
       }
       if (r == ARCHIVE_WARN) warnings_.push_back(EntryError(ArchiveError(tar_.get())));
       if (n == 0) continue;
-      const std::uint64_t end = regions_.empty() ? 0 : regions_.back().offset + regions_.back().length;
+      const std::uint64_t end =
+          regions_.empty() ? 0 : regions_.back().offset + regions_.back().length;
       if (offset < 0 || static_cast<std::uint64_t>(offset) < end ||
-          static_cast<std::uint64_t>(offset) > size_ || n > size_ - static_cast<std::uint64_t>(offset)) {
+          static_cast<std::uint64_t>(offset) > size_ ||
+          n > size_ - static_cast<std::uint64_t>(offset)) {
         fatal_ = true;
         data_done_ = true;
-        return Status::Corruption("tar entry " + std::to_string(entries_) + " " + QuotePath(current_) +
-                                  ": data block at " + std::to_string(offset) +
-                                  " is out of order or beyond the size");
+        return Status::Corruption("tar entry " + std::to_string(entries_) + " " +
+                                  QuotePath(current_) + ": data block at " +
+                                  std::to_string(offset) + " is out of order or beyond the size");
       }
       if (!regions_.empty() && static_cast<std::uint64_t>(offset) == end) {
         regions_.back().length += n;

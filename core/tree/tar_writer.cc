@@ -51,7 +51,8 @@ Status TarWriter::Begin(const TreeEntry& entry) {
                    entry_.get());
   const int r = archive_write_header(tar_.get(), entry_.get());
   if (r == ARCHIVE_WARN) {
-    warnings_.push_back(Status::IoError("tar " + QuotePath(current_) + ": " + ArchiveError(tar_.get())));
+    warnings_.push_back(
+        Status::IoError("tar " + QuotePath(current_) + ": " + ArchiveError(tar_.get())));
   } else if (r != ARCHIVE_OK) {
     return Error("header");
   }
@@ -101,15 +102,15 @@ Status TarWriter::End() {
   if (is_file_) CAIRN_RETURN_IF_ERROR(WriteZerosTo(cursor_.file_size()));
   const int r = archive_write_finish_entry(tar_.get());
   if (r == ARCHIVE_WARN) {
-    warnings_.push_back(Status::IoError("tar " + QuotePath(current_) + ": " + ArchiveError(tar_.get())));
+    warnings_.push_back(
+        Status::IoError("tar " + QuotePath(current_) + ": " + ArchiveError(tar_.get())));
   } else if (r != ARCHIVE_OK) {
     return Error("finish entry");
   }
   if (cursor_.position() != cursor_.length()) {
-    return Status::InvalidArgument("tar " + QuotePath(current_) + ": only " +
-                                   std::to_string(cursor_.position()) + " of " +
-                                   std::to_string(cursor_.length()) +
-                                   " content bytes were written; the rest is zeros");
+    return Status::InvalidArgument(
+        "tar " + QuotePath(current_) + ": only " + std::to_string(cursor_.position()) + " of " +
+        std::to_string(cursor_.length()) + " content bytes were written; the rest is zeros");
   }
   return Status::Ok();
 }

@@ -1,7 +1,6 @@
 #include "core/tree/tree_entry.h"
 
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "core/tree/path_guard.h"
@@ -12,13 +11,20 @@ using nlohmann::json;
 
 std::string_view EntryTypeName(EntryType type) {
   switch (type) {
-    case EntryType::kFile: return "file";
-    case EntryType::kDirectory: return "directory";
-    case EntryType::kSymlink: return "symlink";
-    case EntryType::kHardlink: return "hardlink";
-    case EntryType::kCharDevice: return "char device";
-    case EntryType::kBlockDevice: return "block device";
-    case EntryType::kFifo: return "fifo";
+    case EntryType::kFile:
+      return "file";
+    case EntryType::kDirectory:
+      return "directory";
+    case EntryType::kSymlink:
+      return "symlink";
+    case EntryType::kHardlink:
+      return "hardlink";
+    case EntryType::kCharDevice:
+      return "char device";
+    case EntryType::kBlockDevice:
+      return "block device";
+    case EntryType::kFifo:
+      return "fifo";
   }
   return "unknown";
 }
@@ -47,8 +53,8 @@ bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos;
 
 // Single-letter type codes of the JSON form, as `ls -l` shows them.
 constexpr std::pair<EntryType, std::string_view> kTypeCodes[] = {
-    {EntryType::kFile, "f"},       {EntryType::kDirectory, "d"},   {EntryType::kSymlink, "l"},
-    {EntryType::kHardlink, "h"},   {EntryType::kCharDevice, "c"},  {EntryType::kBlockDevice, "b"},
+    {EntryType::kFile, "f"},     {EntryType::kDirectory, "d"},  {EntryType::kSymlink, "l"},
+    {EntryType::kHardlink, "h"}, {EntryType::kCharDevice, "c"}, {EntryType::kBlockDevice, "b"},
     {EntryType::kFifo, "p"},
 };
 
@@ -240,7 +246,8 @@ json TreeEntryToJson(const TreeEntry& e) {
   if (e.rdev_minor != 0) j["rmi"] = e.rdev_minor;
   if (!e.xattrs.empty()) {
     json& x = j["x"] = json::array();
-    for (const auto& [name, value] : e.xattrs) x.push_back(json::array({name, Base64Encode(value)}));
+    for (const auto& [name, value] : e.xattrs)
+      x.push_back(json::array({name, Base64Encode(value)}));
   }
   if (!e.sparse.empty()) {
     json& sp = j["sp"] = json::array();
@@ -248,7 +255,8 @@ json TreeEntryToJson(const TreeEntry& e) {
   }
   if (!e.content.empty()) {
     json& c = j["c"] = json::array();
-    for (const ChunkSlice& s : e.content) c.push_back(json::array({s.id.Hex(), s.offset, s.length}));
+    for (const ChunkSlice& s : e.content)
+      c.push_back(json::array({s.id.Hex(), s.offset, s.length}));
   }
   return j;
 }

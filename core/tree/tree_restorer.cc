@@ -42,11 +42,14 @@ Result<std::unique_ptr<TreeRestorer>> TreeRestorer::Create(const std::filesystem
   if (!options.numeric_owner && archive_write_disk_set_standard_lookup(disk.get()) != ARCHIVE_OK) {
     return Status::IoError("archive_write_disk_set_standard_lookup: " + ArchiveError(disk.get()));
   }
-  return std::unique_ptr<TreeRestorer>(new TreeRestorer(std::move(canonical), std::move(disk), options));
+  return std::unique_ptr<TreeRestorer>(
+      new TreeRestorer(std::move(canonical), std::move(disk), options));
 }
 
 TreeRestorer::TreeRestorer(std::filesystem::path target, ArchiveHandle disk, RestoreOptions options)
-    : target_(std::move(target)), disk_(std::move(disk)), options_(options),
+    : target_(std::move(target)),
+      disk_(std::move(disk)),
+      options_(options),
       entry_(archive_entry_new()) {}
 
 TreeRestorer::~TreeRestorer() = default;  // archive_free closes (and fixes up) if needed
@@ -66,8 +69,8 @@ Result<std::string> TreeRestorer::AbsolutePath(std::string_view relative) const 
 Status TreeRestorer::Fail(std::string_view what) {
   struct archive* a = disk_.get();
   const int err = archive_errno(a);
-  std::string msg = "restore " + QuotePath(current_) + ": " + std::string(what) + ": " +
-                    ArchiveError(a);
+  std::string msg =
+      "restore " + QuotePath(current_) + ": " + std::string(what) + ": " + ArchiveError(a);
   if (fatal_) return Status::IoError(std::move(msg));
   // libarchive's own refusals (symlink in the path, "..") carry errno 0.
   if (err == 0) return Status::PermissionDenied(std::move(msg));
@@ -75,7 +78,8 @@ Status TreeRestorer::Fail(std::string_view what) {
 }
 
 Status TreeRestorer::Begin(const TreeEntry& entry) {
-  if (finished_ || fatal_) return Status::InvalidArgument("restore: Begin after Finish or a fatal error");
+  if (finished_ || fatal_)
+    return Status::InvalidArgument("restore: Begin after Finish or a fatal error");
   if (in_entry_) {
     return Status::InvalidArgument("restore: Begin(" + QuotePath(entry.path) + ") while " +
                                    QuotePath(current_) + " is not ended");
@@ -106,8 +110,8 @@ Status TreeRestorer::Begin(const TreeEntry& entry) {
   if (r == ARCHIVE_FATAL) fatal_ = true;
   if (r < ARCHIVE_WARN) return Fail("refused");
   if (r == ARCHIVE_WARN) {
-    warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
-                                        ArchiveError(disk_.get())));
+    warnings_.push_back(
+        Status::IoError("restore " + QuotePath(current_) + ": " + ArchiveError(disk_.get())));
   }
   in_entry_ = true;
   return Status::Ok();
@@ -115,7 +119,8 @@ Status TreeRestorer::Begin(const TreeEntry& entry) {
 
 Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
   if (!in_entry_) return Status::InvalidArgument("restore: Write without a successful Begin");
-  if (entry_failed_) return Status::IoError("restore " + QuotePath(current_) + ": an earlier write failed");
+  if (entry_failed_)
+    return Status::IoError("restore " + QuotePath(current_) + ": an earlier write failed");
   pieces_.clear();
   Status s = cursor_.Advance(content_offset, data, pieces_);
   if (!s.ok()) return s.WithContext("restore " + QuotePath(current_));
@@ -129,8 +134,8 @@ Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
       return Fail("write");
     }
     if (r == ARCHIVE_WARN) {
-      warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
-                                          ArchiveError(disk_.get())));
+      warnings_.push_back(
+          Status::IoError("restore " + QuotePath(current_) + ": " + ArchiveError(disk_.get())));
     }
   }
   return Status::Ok();
@@ -148,15 +153,15 @@ Status TreeRestorer::End() {
   if (r == ARCHIVE_FATAL) fatal_ = true;
   if (r < ARCHIVE_WARN) return Fail("finish");
   if (r == ARCHIVE_WARN) {
-    warnings_.push_back(Status::IoError("restore " + QuotePath(current_) + ": " +
-                                        ArchiveError(disk_.get())));
+    warnings_.push_back(
+        Status::IoError("restore " + QuotePath(current_) + ": " + ArchiveError(disk_.get())));
   }
-  if (entry_failed_) return Status::IoError("restore " + QuotePath(current_) + ": content incomplete");
+  if (entry_failed_)
+    return Status::IoError("restore " + QuotePath(current_) + ": content incomplete");
   if (cursor_.position() != cursor_.length()) {
-    return Status::InvalidArgument("restore " + QuotePath(current_) + ": only " +
-                                   std::to_string(cursor_.position()) + " of " +
-                                   std::to_string(cursor_.length()) +
-                                   " content bytes were written; the rest is a hole");
+    return Status::InvalidArgument(
+        "restore " + QuotePath(current_) + ": only " + std::to_string(cursor_.position()) + " of " +
+        std::to_string(cursor_.length()) + " content bytes were written; the rest is a hole");
   }
   return Status::Ok();
 }
@@ -180,22 +185,25 @@ Status TreeRestorer::Finish() {
 
 void TreeRestorer::ApplyRootMetadata(const TreeEntry& root) {
   auto warn = [&](std::string_view what) {
-    warnings_.push_back(Status::FromErrno(errno, "restore \".\" onto " + target_.string() + ": " +
-                                                     std::string(what)));
+    warnings_.push_back(Status::FromErrno(
+        errno, "restore \".\" onto " + target_.string() + ": " + std::string(what)));
   };
   const int fd = ::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return warn("open");
   if (options_.restore_owner && ::geteuid() == 0) {
     // Through libarchive's lookup so numeric_owner=false maps names as for
     // every other entry.
-    const la_int64_t uid = archive_write_disk_uid(disk_.get(), root.uname.empty() ? nullptr : root.uname.c_str(), root.uid);
-    const la_int64_t gid = archive_write_disk_gid(disk_.get(), root.gname.empty() ? nullptr : root.gname.c_str(), root.gid);
+    const la_int64_t uid = archive_write_disk_uid(
+        disk_.get(), root.uname.empty() ? nullptr : root.uname.c_str(), root.uid);
+    const la_int64_t gid = archive_write_disk_gid(
+        disk_.get(), root.gname.empty() ? nullptr : root.gname.c_str(), root.gid);
     if (::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) warn("chown");
   }
   if (::fchmod(fd, root.mode & 07777) != 0) warn("chmod");  // after chown, which clears suid
   if (options_.restore_xattrs) {
     for (const auto& [name, value] : root.xattrs) {
-      if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0) warn("set xattr " + name);
+      if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0)
+        warn("set xattr " + name);
     }
   }
   std::int64_t sec;

@@ -21,9 +21,12 @@
 // after their content, so read-only directories can be filled.
 // Hard link targets must have been restored earlier in the same run.
 //
-// Caveats of libarchive 3.6 worth knowing: archive_write_disk_new() briefly
-// sets the process umask to 0 to read it (a file created by another thread
-// in that instant gets mode bits unmasked); "system.*" xattrs (POSIX ACLs)
+// Caveats of libarchive 3.6 worth knowing: archive_write_header() on a disk
+// writer sets the *process* umask to 0 while it creates the entry and puts
+// it back afterwards (observed from another thread via /proc/self/status),
+// so a file another thread creates in that window is not masked: code that
+// runs beside a restore must create files with explicit, safe modes (0600,
+// 0644), never 0666 relying on the umask. "system.*" xattrs (POSIX ACLs)
 // are skipped by archive_write_disk on Linux.
 //
 // Thread-safety: one thread at a time per restorer. Several restorers may
@@ -79,7 +82,7 @@ class TreeRestorer final : public EntrySink {
   ArchiveEntryHandle entry_;
   ContentCursor cursor_;
   std::vector<ContentCursor::Piece> pieces_;
-  std::string current_;  // path of the entry in progress
+  std::string current_;                  // path of the entry in progress
   std::optional<TreeEntry> root_entry_;  // the "." entry, applied by Finish
   bool in_entry_ = false;
   bool in_root_ = false;

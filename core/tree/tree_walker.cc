@@ -148,12 +148,24 @@ std::optional<TreeEntry> TreeWalker::MakeEntry(const std::string& rel, const str
   TreeEntry e;
   e.path = rel;
   switch (st.st_mode & S_IFMT) {
-    case S_IFREG: e.type = EntryType::kFile; break;
-    case S_IFDIR: e.type = EntryType::kDirectory; break;
-    case S_IFLNK: e.type = EntryType::kSymlink; break;
-    case S_IFCHR: e.type = EntryType::kCharDevice; break;
-    case S_IFBLK: e.type = EntryType::kBlockDevice; break;
-    case S_IFIFO: e.type = EntryType::kFifo; break;
+    case S_IFREG:
+      e.type = EntryType::kFile;
+      break;
+    case S_IFDIR:
+      e.type = EntryType::kDirectory;
+      break;
+    case S_IFLNK:
+      e.type = EntryType::kSymlink;
+      break;
+    case S_IFCHR:
+      e.type = EntryType::kCharDevice;
+      break;
+    case S_IFBLK:
+      e.type = EntryType::kBlockDevice;
+      break;
+    case S_IFIFO:
+      e.type = EntryType::kFifo;
+      break;
     default:
       Warn(Status::InvalidArgument("skipping " + QuotePath(rel) +
                                    ": sockets and other special files cannot be backed up"));

@@ -81,6 +81,10 @@ mkdir "$W/untar" && tar -xf "$W/out.tar" -C "$W/untar" 2>/dev/null
 (cd "$SRC" && tar --format=pax -cf - dir) | "$CTL" backup --store "$S" --key-file "$K" --source - --name fromtar >/dev/null && ok "backup of a tar stream on stdin" || bad "backup from tar"
 "$CTL" restore --store "$S" --key-file "$K" --snapshot latest --name fromtar --target "$W/r3" >/dev/null && diff -r "$SRC/dir" "$W/r3/dir" >/dev/null && ok "tar stream round trip" || bad "tar stream round trip"
 
+(cd "$SRC" && tar --format=pax --sparse -cf - sparse) | "$CTL" backup --store "$S" --key-file "$K" --source - --name sparsetar >/dev/null && \
+  "$CTL" restore --store "$S" --key-file "$K" --snapshot latest --name sparsetar --target "$W/r4" >/dev/null && \
+  cmp "$SRC/sparse" "$W/r4/sparse" && [ "$(stat -c %b "$W/r4/sparse")" -lt 1024 ] && ok "a sparse tar member stays sparse" || bad "sparse tar member"
+
 # --- passphrase and recovery kit ---
 echo "a long recovery passphrase" > "$W/pass"
 "$CTL" key add-passphrase --store "$S" --key-file "$K" --new-passphrase-file "$W/pass" >/dev/null && ok "key add-passphrase" || bad "add-passphrase"

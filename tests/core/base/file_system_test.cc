@@ -65,7 +65,7 @@ TEST_CASE("FaultInjectionFs: a crash at any step of an atomic write never shows 
 TEST_CASE("FaultInjectionFs: unsynced appends are dropped by a simulated crash", "[unit][fault]") {
   TempDir dir;
   FaultInjectionFs fs(DefaultFileSystem());
-  auto f = fs.NewWritableFile(dir.path() / "log", true);
+  auto f = fs.NewWritableFile(dir.path() / "log", true, 0644);
   REQUIRE(f.ok());
   REQUIRE((*f)->Append(AsBytes("durable")).ok());
   REQUIRE((*f)->Sync().ok());

@@ -30,7 +30,7 @@ ChunkId PutChunk(Store& store, std::string_view text) {
   auto sealed = sealer.Seal(ObjectType::kChunk, id.bytes, AsBytes(text));
   REQUIRE(sealed.ok());
   REQUIRE(store.WriteChunk(id, *sealed).ok());
-  REQUIRE(store.SyncChunkDirectories().ok());
+  REQUIRE(store.CommitChunks().ok());
   return id;
 }
 

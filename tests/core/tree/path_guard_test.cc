@@ -1,7 +1,6 @@
 #include "core/tree/path_guard.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 namespace cairn {

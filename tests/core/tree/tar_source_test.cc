@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -91,8 +90,7 @@ std::string ReadAll(TarSource& source) {
   }
 }
 
-TEST_CASE("TarSource: escaping paths in a hostile tar are refused, naming the entry",
-          "[unit]") {
+TEST_CASE("TarSource: escaping paths in a hostile tar are refused, naming the entry", "[unit]") {
   TempDir tmp;
   const fs::path tar = WriteRawTar(tmp.path(), {
                                                    {"ok.txt", "fine", ""},
@@ -214,9 +212,9 @@ TEST_CASE("TarSource into TreeRestorer: a hostile stream writes nothing outside 
           "[integration]") {
   TempDir tmp;
   fs::create_directories(tmp.path() / "target");
-  const fs::path tar = WriteRawTar(tmp.path(), {{"good", "g", ""},
-                                                {"../escaped", "pwned", ""},
-                                                {"sub/../../escaped2", "pwned", ""}});
+  const fs::path tar = WriteRawTar(
+      tmp.path(),
+      {{"good", "g", ""}, {"../escaped", "pwned", ""}, {"sub/../../escaped2", "pwned", ""}});
   FdCloser fd(tar);
   auto source = TarSource::Open(fd.get());
   REQUIRE(source.ok());

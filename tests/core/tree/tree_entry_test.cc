@@ -1,9 +1,8 @@
 #include "core/tree/tree_entry.h"
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -144,7 +143,8 @@ TEST_CASE("TreeEntry JSON: type-specific rules hold for links and special files"
   hard.path = "b";
   hard.type = EntryType::kHardlink;
   hard.link_target = "../../etc/passwd";
-  CHECK_THAT(ValidateEntry(hard).message(), Catch::Contains("hard link target") && Catch::Contains("'..'"));
+  CHECK_THAT(ValidateEntry(hard).message(),
+             Catch::Contains("hard link target") && Catch::Contains("'..'"));
   hard.link_target = "a";
   CHECK(ValidateEntry(hard).ok());
   hard.size = 3;
@@ -185,9 +185,13 @@ TEST_CASE("TreeEntry JSON: from_json throws a json exception carrying the reason
 }
 
 TEST_CASE("Base64: RFC 4648 test vectors encode and decode", "[unit]") {
-  const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::vector<std::pair<std::string, std::string>> vectors = {{"", ""},
+                                                                    {"f", "Zg=="},
+                                                                    {"fo", "Zm8="},
+                                                                    {"foo", "Zm9v"},
+                                                                    {"foob", "Zm9vYg=="},
+                                                                    {"fooba", "Zm9vYmE="},
+                                                                    {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     CHECK(Base64Encode(AsBytes(plain)) == encoded);
     auto decoded = Base64Decode(encoded);

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -200,8 +199,9 @@ TEST_CASE("TreeRestorer: deferred directory metadata is not applied through a la
   scene.CheckNothingOutside();
 }
 
-TEST_CASE("TreeRestorer: existing files are overwritten and the root entry sets the target's metadata",
-          "[unit]") {
+TEST_CASE(
+    "TreeRestorer: existing files are overwritten and the root entry sets the target's metadata",
+    "[unit]") {
   Scene scene;
   std::ofstream(scene.target / "old") << "old content that is longer";
   auto restorer = TreeRestorer::Create(scene.target);

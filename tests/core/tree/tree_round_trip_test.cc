@@ -6,9 +6,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -41,7 +40,8 @@ class TempDir {
     std::string base = "/tmp";
     for (const char* candidate : {"/tmp", "/var/tmp", "/work"}) {
       std::error_code ec;
-      if (fs::is_directory(candidate, ec) && ::access(candidate, W_OK) == 0 && XattrsWork(candidate)) {
+      if (fs::is_directory(candidate, ec) && ::access(candidate, W_OK) == 0 &&
+          XattrsWork(candidate)) {
         base = candidate;
         break;
       }
@@ -151,10 +151,12 @@ std::vector<TreeEntry> WalkAll(const fs::path& root) {
   auto walker = TreeWalker::Open(root);
   REQUIRE(walker.ok());
   std::vector<TreeEntry> entries;
-  REQUIRE((*walker)->Walk([&](const TreeEntry& e) {
-    entries.push_back(e);
-    return Status::Ok();
-  }).ok());
+  REQUIRE((*walker)
+              ->Walk([&](const TreeEntry& e) {
+                entries.push_back(e);
+                return Status::Ok();
+              })
+              .ok());
   for (const Status& w : (*walker)->warnings()) WARN(w.ToString());
   CHECK((*walker)->warnings().empty());
   return entries;
@@ -202,7 +204,8 @@ void CompareTrees(const fs::path& a, const fs::path& b, const Fixture& f) {
   }
   // The things the fixture is about are really there.
   auto find = [&](const std::string& p) -> const TreeEntry& {
-    auto it = std::find_if(right.begin(), right.end(), [&](const TreeEntry& e) { return e.path == p; });
+    auto it =
+        std::find_if(right.begin(), right.end(), [&](const TreeEntry& e) { return e.path == p; });
     REQUIRE(it != right.end());
     return *it;
   };
@@ -212,8 +215,7 @@ void CompareTrees(const fs::path& a, const fs::path& b, const Fixture& f) {
   CHECK(find("setuid").mode == 04755);
   CHECK(find("dir/link-rel").link_target == "../small.txt");
   CHECK(find("link-abs").link_target == "/etc/hostname");
-  CHECK(find("sparse.img").sparse ==
-        std::vector<DataRegion>{{1 << 20, 4096}, {40 << 20, 8192}});
+  CHECK(find("sparse.img").sparse == std::vector<DataRegion>{{1 << 20, 4096}, {40 << 20, 8192}});
   if (::geteuid() == 0) {
     CHECK(find("owned").uid == 1234);
     CHECK(find("owned").gid == 5678);

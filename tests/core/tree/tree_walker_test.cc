@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -45,11 +44,13 @@ std::vector<TreeEntry> WalkAll(const fs::path& root, WalkOptions options = {},
   auto walker = TreeWalker::Open(root, std::move(options));
   REQUIRE(walker.ok());
   std::vector<TreeEntry> out;
-  REQUIRE((*walker)->Walk([&](const TreeEntry& e) {
-    REQUIRE(ValidateEntryMetadata(e).ok());
-    out.push_back(e);
-    return Status::Ok();
-  }).ok());
+  REQUIRE((*walker)
+              ->Walk([&](const TreeEntry& e) {
+                REQUIRE(ValidateEntryMetadata(e).ok());
+                out.push_back(e);
+                return Status::Ok();
+              })
+              .ok());
   if (warnings != nullptr) *warnings = (*walker)->warnings();
   return out;
 }
@@ -72,8 +73,8 @@ TEST_CASE("TreeWalker: entries come depth first, parents first, siblings sorted 
   Touch(r / "B");
   fs::create_symlink("a", r / "link-to-a");  // listed, not followed
   const auto entries = WalkAll(r);
-  CHECK(Paths(entries) == std::vector<std::string>{".", "B", "a", "a/c", "a/c/x", "a/z", "a.txt",
-                                                   "b", "link-to-a"});
+  CHECK(Paths(entries) ==
+        std::vector<std::string>{".", "B", "a", "a/c", "a/c/x", "a/z", "a.txt", "b", "link-to-a"});
   CHECK(entries[0].type == EntryType::kDirectory);
   CHECK(entries.back().type == EntryType::kSymlink);
   CHECK(entries.back().link_target == "a");
@@ -188,8 +189,8 @@ TEST_CASE("FileContentReader: a file that shrinks while read gives zeros and a w
   CHECK(*end == 0);
   const Status s = (*reader)->CheckUnchanged();
   CHECK_FALSE(s.ok());
-  CHECK_THAT(s.message(), Catch::Contains("changed while being read") &&
-                              Catch::Contains("size 10000 -> 100"));
+  CHECK_THAT(s.message(),
+             Catch::Contains("changed while being read") && Catch::Contains("size 10000 -> 100"));
 }
 
 TEST_CASE("FileContentReader: a path that became a symlink or a directory is refused", "[unit]") {
