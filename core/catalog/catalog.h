@@ -4,7 +4,7 @@
 // listing snapshots, deduplicating against known chunks and reporting sizes
 // need not walk the store. `cairnctl catalog rebuild` recreates it from the
 // store, which is why a damaged catalog is reported as Corruption with that
-// hint rather than treated as data loss. Schema: docs/formats-catalog.md.
+// hint rather than treated as data loss. Schema: docs/formats.md.
 //
 // Durability: journal_mode=WAL, synchronous=FULL. When CommitSnapshot(),
 // MarkVerified() or SetMeta() return Ok the change survives power loss; when

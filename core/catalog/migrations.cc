@@ -7,7 +7,7 @@
 namespace cairn {
 namespace {
 
-// Schema v1, documented column by column in docs/formats-catalog.md.
+// Schema v1, documented column by column in docs/formats.md.
 // STRICT tables (SQLite >= 3.37) make SQLite enforce the declared types, so a
 // text "12" can never sit where a size belongs.
 constexpr std::string_view kSchemaV1 = R"sql(

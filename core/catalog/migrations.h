@@ -7,7 +7,7 @@
 // that fails midway leaves the catalog at the previous version, and two
 // processes opening the same catalog at once migrate it exactly once.
 //
-// Rules for adding a step (docs/formats-catalog.md): append, never edit a
+// Rules for adding a step (docs/formats.md): append, never edit a
 // released step; bump the documented version; add a test that opens a
 // catalog at the previous version.
 //

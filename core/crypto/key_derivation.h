@@ -3,7 +3,7 @@
 // HKDF-SHA256 (RFC 5869) with the master key as input keying material, the
 // store id as salt, and one info string per purpose, so that the keys are
 // independent and a replica with the same master key and store id derives
-// the same ones (docs/formats-crypto.md, "Key derivation"):
+// the same ones (docs/formats.md, "Key derivation"):
 //
 //   "cairn/v1/data"        32 bytes  DataKey: AES-256-GCM of sealed objects
 //   "cairn/v1/id"          32 bytes  IdKey: HMAC-SHA-256 chunk ids

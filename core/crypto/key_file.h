@@ -2,7 +2,7 @@
 // text file outside the store (by default on its own partition), which wraps
 // the store's master key in a "keyfile" key slot (key_slot.h).
 //
-// Format (docs/formats-crypto.md, "Key file"), exactly two lines:
+// Format (docs/formats.md, "Key file"), exactly two lines:
 //   cairn-key-file v1\n
 //   <64 lower-case hex digits>\n
 //

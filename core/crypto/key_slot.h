@@ -4,7 +4,7 @@
 //
 // The associated data of the wrap binds the store id and the slot kind, so a
 // slot cannot be moved to another store or relabelled as the other kind.
-// JSON fields and validation rules: docs/formats-crypto.md, "Key slots".
+// JSON fields and validation rules: docs/formats.md, "Key slots".
 //
 // Thread-safety: free functions and plain values; safe from any thread.
 // Passphrase wrapping is deliberately slow (scrypt: ~0.1 s, 32 MiB at the
@@ -85,7 +85,7 @@ std::string KeyFileSlotId(const KeyFileKey& kek);
 // Checks sizes, kind and scrypt ranges (Corruption naming the field).
 [[nodiscard]] Status ValidateKeySlot(const KeySlot& slot);
 
-// JSON (docs/formats-crypto.md): byte fields as lower-case hex.
+// JSON (docs/formats.md): byte fields as lower-case hex.
 nlohmann::json KeySlotToJson(const KeySlot& slot);
 // Non-throwing parse with validation: Corruption naming the bad field.
 Result<KeySlot> KeySlotFromJson(const nlohmann::json& j);

@@ -2,7 +2,7 @@
 // lead can open a replica of a store when the appliance and its key file are
 // gone. It carries the store id and the master key in hex, each line with a
 // 4-digit check so a typo is caught on the line where it was made, plus a
-// check over the whole key. Format: docs/formats-crypto.md, "Recovery kit".
+// check over the whole key. Format: docs/formats.md, "Recovery kit".
 //
 // Thread-safety: pure functions, safe from any thread. The text holds the
 // master key: never log it; wipe it (Cleanse) when done.

@@ -4,7 +4,7 @@
 // the object's name are the associated data, so an object cannot be edited,
 // swapped for another, or served under another name without Open failing.
 //
-// Layout, version 1 (docs/formats-crypto.md, "Sealed objects"):
+// Layout, version 1 (docs/formats.md, "Sealed objects"):
 //   0  magic "CRN1"            4
 //   4  format version u8 = 1   1
 //   5  object type u8          1   (1 = chunk, 2 = manifest)

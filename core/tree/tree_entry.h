@@ -5,7 +5,7 @@
 // Entries arrive from stores and agents, so everything that decodes one
 // validates it: bounded strings and counts, known enum values, safe paths,
 // sizes that agree with each other. The JSON form is documented in
-// docs/formats-tree.md.
+// docs/formats.md.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -103,7 +103,7 @@ Status ValidateEntryMetadata(const TreeEntry& entry);
 // SlicesLength() == ContentLength(). What a snapshot must hold.
 Status ValidateEntry(const TreeEntry& entry);
 
-// JSON form (docs/formats-tree.md). TreeEntryFromJson never throws; it
+// JSON form (docs/formats.md). TreeEntryFromJson never throws; it
 // returns InvalidArgument naming the entry and the field that was wrong.
 nlohmann::json TreeEntryToJson(const TreeEntry& entry);
 Result<TreeEntry> TreeEntryFromJson(const nlohmann::json& j);

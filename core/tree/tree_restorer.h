@@ -1,7 +1,7 @@
 // TreeRestorer: writes snapshot entries into a target directory through
 // libarchive's archive_write_disk, and never outside it.
 //
-// Safety rules (docs/formats-tree.md, "Restore safety"):
+// Safety rules (docs/formats.md, "Restore safety"):
 //  - the target is canonicalised (realpath) once, at Create;
 //  - every entry path and hard link target must pass ValidateRelativePath and
 //    is turned into an absolute path under the canonical target;

@@ -12,7 +12,7 @@ MasterKey CountingKey() {
   return key;
 }
 
-TEST_CASE("DeriveKeys: outputs match HKDF-SHA256 as written in docs/formats-crypto.md", "[unit]") {
+TEST_CASE("DeriveKeys: outputs match HKDF-SHA256 as written in docs/formats.md", "[unit]") {
   // Expected values computed independently (Python hmac/hashlib, RFC 5869)
   // for master key 00 01 .. 1f and store id "store-0001".
   DerivedKeys keys = DeriveKeys(CountingKey(), AsBytes("store-0001"));

@@ -51,7 +51,7 @@ TEST_CASE("RecoveryKit: a printed kit parses back to the same key and store id",
   CHECK(r->second == kStoreId);
 }
 
-TEST_CASE("RecoveryKit: the printed text is exactly format 1 of docs/formats-crypto.md", "[unit]") {
+TEST_CASE("RecoveryKit: the printed text is exactly format 1 of docs/formats.md", "[unit]") {
   const std::string want =
       "CAIRN RECOVERY KIT (format 1)\n"
       "\n"

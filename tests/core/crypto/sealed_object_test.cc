@@ -57,7 +57,7 @@ TEST_CASE("SealedObject: chunks and manifests round trip, compressed or raw", "[
   CHECK(*back == manifest);
 }
 
-TEST_CASE("SealedObject: the header is laid out as docs/formats-crypto.md says", "[unit]") {
+TEST_CASE("SealedObject: the header is laid out as docs/formats.md says", "[unit]") {
   Fixture f;
   Bytes pt = Compressible(10000);
   auto sealed = f.sealer.Seal(ObjectType::kManifest, AsBytes("s1"), pt);
