@@ -654,6 +654,7 @@ class Bench:
                     m = median([r.get(k) for r in ok])
                     s[k] = round(m, 3) if m is not None else None
                 s["wall_s_all"] = [r.get("wall_s") if r["ok"] else None for r in rows]
+                s["mb_s_all"] = [r.get("mb_s") if r["ok"] and r.get("checksum_ok", True) else None for r in rows]
                 if phase == "restore":
                     s["checksum_ok"] = all(r.get("checksum_ok", False) for r in rows)
                 summ[phase][tool] = s
@@ -752,7 +753,10 @@ class Bench:
             if not p:
                 continue
             q = ratio(c["mb_s"], p["mb_s"])
-            out.append("speed cairn/%s %s" % (peer, fmt(q, ".2f") + "x" if q else "-"))
+            per = [ratio(a, b) for a, b in zip(c["mb_s_all"], p["mb_s_all"])]
+            out.append("speed cairn/%s %s%s" % (peer, fmt(q, ".2f") + "x" if q else "-",
+                                                " (per round %s)" % " ".join(fmt(x, ".2f") for x in per)
+                                                if len(per) > 1 else ""))
             if phase != "restore":
                 q = ratio(c["store_bytes"], p["store_bytes"])
                 out.append("store cairn/%s %s" % (peer, fmt(q, ".3f") if q else "-"))

@@ -95,7 +95,11 @@ Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, En
     if (writing) {
       entry_status = sink.End();
     } else if (began) {
-      sink.End().IgnoreError();  // closes the failed entry; its error is already recorded
+      // Close the failed entry; the sink says what became of the partial file.
+      Status closed = sink.End();
+      if (!closed.ok()) {
+        entry_status = Status(entry_status.code(), entry_status.message() + "; " + closed.message());
+      }
     }
     if (!entry_status.ok()) {
       result.errors.push_back(e.path + ": " + entry_status.message());

@@ -156,12 +156,18 @@ Status TreeRestorer::End() {
     warnings_.push_back(
         Status::IoError("restore " + QuotePath(current_) + ": " + ArchiveError(disk_.get())));
   }
-  if (entry_failed_)
-    return Status::IoError("restore " + QuotePath(current_) + ": content incomplete");
-  if (cursor_.position() != cursor_.length()) {
-    return Status::InvalidArgument(
-        "restore " + QuotePath(current_) + ": only " + std::to_string(cursor_.position()) + " of " +
-        std::to_string(cursor_.length()) + " content bytes were written; the rest is a hole");
+  if (entry_failed_ || cursor_.position() != cursor_.length()) {
+    // A file missing part of its content must not be mistaken for the real
+    // one (a database with a run of zeros is worse than no file): remove it.
+    std::string removed = " (the partial file was removed)";
+    auto path = AbsolutePath(current_);
+    if (!path.ok() || ::unlink(path->c_str()) != 0) removed = " (the partial file could not be removed)";
+    // A failed write is an I/O problem; too few bytes from the caller is its error.
+    return Status(entry_failed_ ? Status::Code::kIoError : Status::Code::kInvalidArgument,
+                  "restore " + QuotePath(current_) + ": only " +
+                           std::to_string(cursor_.position()) + " of " +
+                           std::to_string(cursor_.length()) + " content bytes could be written" +
+                           removed);
   }
   return Status::Ok();
 }

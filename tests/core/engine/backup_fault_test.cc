@@ -75,7 +75,11 @@ TEST_CASE("Backup fail matrix: a crash at any filesystem step leaves no torn chu
     }
   }
   REQUIRE(succeeded);
-  CHECK(failures > 20);  // chunk writes, directory syncs and the manifest all failed in turn
+  // Operation n failed at attempt n until a backup got through: chunk
+  // temporaries, the syncfs, renames, directory syncs and the manifest each
+  // failed in turn (fewer than a clean backup's count, because chunks durable
+  // from earlier attempts are reused rather than written again).
+  CHECK(failures >= 15);
   auto store = f.Open();
   auto report = RunVerify(*store, 2);
   REQUIRE(report.ok());

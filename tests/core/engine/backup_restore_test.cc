@@ -98,6 +98,8 @@ TEST_CASE("Engine: tampered ciphertext is reported per file and by verify, never
   REQUIRE(restored.ok());
   REQUIRE(restored->errors.size() == 1);
   CHECK(restored->errors[0].find("a.bin") == 0);
+  CHECK(restored->errors[0].find("partial file was removed") != std::string::npos);
+  CHECK_FALSE(fs::exists(f.tmp.path() / "out" / "a.bin"));  // no file with silent holes
   std::ifstream b(f.tmp.path() / "out" / "b.txt");
   CHECK(b.good());  // the undamaged file was restored
 }

@@ -227,6 +227,8 @@ TEST_CASE("TreeRestorer: content must come in order and complete", "[unit]") {
   const Status end = (*restorer)->End();
   CHECK(end.IsInvalidArgument());
   CHECK_THAT(end.message(), Catch::Contains("only 3 of 6"));
+  CHECK_THAT(end.message(), Catch::Contains("partial file was removed"));
+  CHECK_FALSE(fs::exists(scene.target / "f"));
   // The next entry goes on normally.
   REQUIRE(WriteEntry(**restorer, File("g", "xy"), "xy").ok());
   REQUIRE((*restorer)->Finish().ok());
