@@ -113,6 +113,29 @@ def rmtree(path):
         shutil.rmtree(path, ignore_errors=False)
 
 
+# Deleting many files makes ext4 skip those inodes when allocating new ones for
+# a while (60-300 s: fs/ext4/ialloc.c "recently_deleted"), which slows down
+# whichever tool creates files next -- cairn's one-file-per-chunk store most of
+# all. So nothing is deleted during a run: old trees are renamed into a trash
+# folder (cheap, frees no inode) and emptied once the run is over.
+TRASH = None
+
+
+def discard(path):
+    if not os.path.lexists(path):
+        return
+    if TRASH is None:
+        rmtree(path)
+        return
+    os.makedirs(TRASH, exist_ok=True)
+    os.rename(path, os.path.join(TRASH, "%d-%s" % (len(os.listdir(TRASH)), os.path.basename(path))))
+
+
+def empty_trash():
+    if TRASH is not None:
+        rmtree(TRASH)
+
+
 def sync():
     try:
         os.sync()
@@ -302,7 +325,7 @@ class Dataset:
                                                                            time.monotonic() - t0))
 
     def fresh_src(self):
-        rmtree(self.src)
+        discard(self.src)
         log("copying pristine dataset to %s" % self.src)
         subprocess.run(["cp", "-a", "--reflink=auto", self.pristine, self.src], check=True, timeout=3600)
         sync()
@@ -392,7 +415,7 @@ class Tool:
         return e
 
     def fresh(self):
-        rmtree(self.dir)
+        discard(self.dir)
         os.makedirs(self.home)
 
     def state_bytes(self):
@@ -618,7 +641,7 @@ class Bench:
                 self.skip(rnd, "restore", tool, broken)
                 continue
             target = os.path.join(self.work, "restore", tool.name)
-            rmtree(target)
+            discard(target)
             os.makedirs(target)
             cmd, cwd = tool.restore_cmd(target)
             res, lb = self.step(rnd, "restore", tool, cmd, cwd=cwd, nbytes=nbytes)
@@ -634,10 +657,10 @@ class Bench:
             row = self.record(rnd, "restore", tool, cmd, res, lb, nbytes, **extra)
             log("%-7s %-9s %s" % (tool.name, "restore", self.brief(row)))
             if not self.args.keep:
-                rmtree(target)
+                discard(target)
         if not self.args.keep:
             for tool in tools:
-                rmtree(tool.dir)
+                discard(tool.dir)
 
     # ------------------------------------------------------------ report
     def summary(self):
@@ -790,8 +813,14 @@ class Bench:
                 "python": platform.python_version()}
 
     def run(self):
+        global TRASH
         a = self.args
         os.makedirs(self.logs, exist_ok=True)
+        TRASH = os.path.join(self.work, "trash")
+        if os.path.lexists(TRASH):
+            log("emptying the trash of an interrupted run (then waiting 60 s for ext4 to settle)")
+            empty_trash()
+            time.sleep(60)
         started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         self.ds.ensure_pristine()
         versions = {}
@@ -802,6 +831,8 @@ class Bench:
                 versions[t.name] = "unknown (%s)" % e
         for rnd in range(1, a.rounds + 1):
             self.one_round(rnd)
+        log("emptying the trash")
+        empty_trash()
         summ = self.summary()
         targets = self.targets(summ)
         result = {
@@ -811,6 +842,7 @@ class Bench:
                         "pristine": {k: self.ds.meta[k] for k in ("tree_sha256", "files", "bytes")},
                         "after_mutate": getattr(self, "src_after", None)},
             "notes": ["page cache not dropped between phases (warm data, as TESTING.md measured)",
+                      "nothing is deleted during a run (ext4 slows inode allocation after mass deletes)",
                       "sync before every timed command; MB/s = dataset logical bytes / wall, 1 MB = 1e6 B",
                       "store bytes = du -sb of the repository directory after the backup"],
             "runs": self.runs, "summary": summ, "targets": targets, "failures": self.failures}

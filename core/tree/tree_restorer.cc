@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <utility>
 
 #include "core/tree/path_guard.h"
 
@@ -42,8 +43,11 @@ Result<std::unique_ptr<TreeRestorer>> TreeRestorer::Create(const std::filesystem
   if (!options.numeric_owner && archive_write_disk_set_standard_lookup(disk.get()) != ARCHIVE_OK) {
     return Status::IoError("archive_write_disk_set_standard_lookup: " + ArchiveError(disk.get()));
   }
-  return std::unique_ptr<TreeRestorer>(
+  CAIRN_ASSIGN_OR_RETURN(auto dirs, ConfinedDirectories::Open(canonical));
+  std::unique_ptr<TreeRestorer> restorer(
       new TreeRestorer(std::move(canonical), std::move(disk), options));
+  restorer->dirs_ = std::move(dirs);
+  return restorer;
 }
 
 TreeRestorer::TreeRestorer(std::filesystem::path target, ArchiveHandle disk, RestoreOptions options)
@@ -52,7 +56,61 @@ TreeRestorer::TreeRestorer(std::filesystem::path target, ArchiveHandle disk, Res
       options_(options),
       entry_(archive_entry_new()) {}
 
-TreeRestorer::~TreeRestorer() = default;  // archive_free closes (and fixes up) if needed
+TreeRestorer::~TreeRestorer() {  // archive_free closes (and fixes up) if needed
+  if (file_fd_ >= 0) ::close(file_fd_);
+}
+
+Status TreeRestorer::BeginFile(const TreeEntry& entry) {
+  auto [parent, name] = SplitParent(entry.path);
+  auto dir = dirs_->Directory(parent);
+  if (!dir.ok()) return dir.error().WithContext("restore " + QuotePath(entry.path));
+  const std::string file_name(name);
+  // O_EXCL + O_NOFOLLOW: never write into something already there (a symlink
+  // or a hard link planted in the target). What is there is replaced, as
+  // archive_write_disk does: unlinkat removes a symlink itself, not its target.
+  int fd = ::openat(*dir, file_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                    0600);
+  if (fd < 0 && errno == EEXIST) {
+    if (::unlinkat(*dir, file_name.c_str(), 0) != 0) {
+      return Status::FromErrno(errno, "restore " + QuotePath(entry.path) +
+                                          ": replace what is in its place");
+    }
+    fd = ::openat(*dir, file_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
+  }
+  if (fd < 0) return Status::FromErrno(errno, "restore " + QuotePath(entry.path) + ": create");
+  file_fd_ = fd;
+  file_dir_fd_ = *dir;
+  file_name_ = file_name;
+  file_meta_ = entry;
+  file_meta_.content.clear();
+  file_meta_.content.shrink_to_fit();
+  file_path_ = true;
+  in_entry_ = true;
+  return Status::Ok();
+}
+
+Status TreeRestorer::EndFile() {
+  file_path_ = false;
+  int fd = std::exchange(file_fd_, -1);
+  if (!entry_failed_ && ::ftruncate(fd, static_cast<off_t>(file_meta_.size)) != 0) {
+    entry_failed_ = true;  // a trailing hole could not be made: incomplete
+  }
+  if (entry_failed_ || cursor_.position() != cursor_.length()) {
+    ::close(fd);
+    std::string removed = ::unlinkat(file_dir_fd_, file_name_.c_str(), 0) == 0
+                              ? " (the partial file was removed)"
+                              : " (the partial file could not be removed)";
+    return Status(entry_failed_ ? Status::Code::kIoError : Status::Code::kInvalidArgument,
+                  "restore " + QuotePath(current_) + ": only " +
+                      std::to_string(cursor_.position()) + " of " +
+                      std::to_string(cursor_.length()) + " content bytes could be written" +
+                      removed);
+  }
+  ApplyMetadata(fd, file_meta_, current_);
+  if (::close(fd) != 0) return Status::FromErrno(errno, "restore " + QuotePath(current_) + ": close");
+  return Status::Ok();
+}
 
 Result<std::string> TreeRestorer::AbsolutePath(std::string_view relative) const {
   CAIRN_ASSIGN_OR_RETURN(std::filesystem::path abs, ConfinedPath(target_, relative));
@@ -103,6 +161,7 @@ Status TreeRestorer::Begin(const TreeEntry& entry) {
     in_entry_ = in_root_ = true;
     return Status::Ok();
   }
+  if (entry.type == EntryType::kFile && options_.numeric_owner) return BeginFile(entry);
   archive_entry_clear(entry_.get());
   FillArchiveEntry(entry, path, link, {.sparse_map = false, .xattrs = options_.restore_xattrs},
                    entry_.get());
@@ -124,6 +183,23 @@ Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
   pieces_.clear();
   Status s = cursor_.Advance(content_offset, data, pieces_);
   if (!s.ok()) return s.WithContext("restore " + QuotePath(current_));
+  if (file_path_) {
+    // Data regions at their offsets: the gaps stay holes.
+    for (const ContentCursor::Piece& p : pieces_) {
+      std::size_t done = 0;
+      while (done < p.data.size()) {
+        ssize_t n = ::pwrite(file_fd_, p.data.data() + done, p.data.size() - done,
+                             static_cast<off_t>(p.file_offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          entry_failed_ = true;
+          return Status::FromErrno(n < 0 ? errno : EIO, "restore " + QuotePath(current_) + ": write");
+        }
+        done += static_cast<std::size_t>(n);
+      }
+    }
+    return Status::Ok();
+  }
   for (const ContentCursor::Piece& p : pieces_) {
     // With an offset, archive_write_disk seeks: the gaps stay holes.
     const la_ssize_t r = archive_write_data_block(disk_.get(), p.data.data(), p.data.size(),
@@ -148,6 +224,7 @@ Status TreeRestorer::End() {
     in_root_ = false;
     return Status::Ok();
   }
+  if (file_path_) return EndFile();
   // Also extends a file whose tail is a hole to its full size.
   const int r = archive_write_finish_entry(disk_.get());
   if (r == ARCHIVE_FATAL) fatal_ = true;
@@ -190,24 +267,32 @@ Status TreeRestorer::Finish() {
 }
 
 void TreeRestorer::ApplyRootMetadata(const TreeEntry& root) {
-  auto warn = [&](std::string_view what) {
-    warnings_.push_back(Status::FromErrno(
-        errno, "restore \".\" onto " + target_.string() + ": " + std::string(what)));
-  };
   const int fd = ::open(target_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return warn("open");
+  if (fd < 0) {
+    warnings_.push_back(Status::FromErrno(errno, "restore \".\" onto " + target_.string() + ": open"));
+    return;
+  }
+  ApplyMetadata(fd, root, "\".\" onto " + target_.string());
+  ::close(fd);
+}
+
+void TreeRestorer::ApplyMetadata(int fd, const TreeEntry& entry, std::string_view label) {
+  auto warn = [&](std::string_view what) {
+    warnings_.push_back(
+        Status::FromErrno(errno, "restore " + std::string(label) + ": " + std::string(what)));
+  };
   if (options_.restore_owner && ::geteuid() == 0) {
     // Through libarchive's lookup so numeric_owner=false maps names as for
     // every other entry.
     const la_int64_t uid = archive_write_disk_uid(
-        disk_.get(), root.uname.empty() ? nullptr : root.uname.c_str(), root.uid);
+        disk_.get(), entry.uname.empty() ? nullptr : entry.uname.c_str(), entry.uid);
     const la_int64_t gid = archive_write_disk_gid(
-        disk_.get(), root.gname.empty() ? nullptr : root.gname.c_str(), root.gid);
+        disk_.get(), entry.gname.empty() ? nullptr : entry.gname.c_str(), entry.gid);
     if (::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) warn("chown");
   }
-  if (::fchmod(fd, root.mode & 07777) != 0) warn("chmod");  // after chown, which clears suid
+  if (::fchmod(fd, entry.mode & 07777) != 0) warn("chmod");  // after chown, which clears suid
   if (options_.restore_xattrs) {
-    for (const auto& [name, value] : root.xattrs) {
+    for (const auto& [name, value] : entry.xattrs) {
       if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) != 0)
         warn("set xattr " + name);
     }
@@ -215,12 +300,11 @@ void TreeRestorer::ApplyRootMetadata(const TreeEntry& root) {
   std::int64_t sec;
   long nsec;
   struct timespec times[2];
-  SplitNanos(root.atime_ns, sec, nsec);
+  SplitNanos(entry.atime_ns, sec, nsec);
   times[0] = {static_cast<time_t>(sec), nsec};
-  SplitNanos(root.mtime_ns, sec, nsec);
+  SplitNanos(entry.mtime_ns, sec, nsec);
   times[1] = {static_cast<time_t>(sec), nsec};
   if (::futimens(fd, times) != 0) warn("set times");
-  ::close(fd);
 }
 
 }  // namespace cairn
