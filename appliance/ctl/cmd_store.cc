@@ -11,7 +11,7 @@ void RegisterStoreCommands(CLI::App& app, CommandRegistry& reg, const Environmen
   CLI::App* init = store->add_subcommand("init", "create a new store and its key file");
   struct Flags {
     std::string store, key_file;
-    int zstd_level = 3;
+    int zstd_level = 2;
   };
   auto flags = std::make_shared<Flags>();
   flags->store = env.store;
@@ -20,7 +20,7 @@ void RegisterStoreCommands(CLI::App& app, CommandRegistry& reg, const Environmen
       ->required(env.store.empty());
   init->add_option("--key-file", flags->key_file, "path of the new key file (must not exist)")
       ->required(env.key_file.empty());
-  init->add_option("--zstd-level", flags->zstd_level, "compression level, 1-19 (default 3)")
+  init->add_option("--zstd-level", flags->zstd_level, "compression level, 1-19 (default 2)")
       ->check(CLI::Range(1, 19));
   init->callback([&reg, flags] {
     reg.runner = [flags] {

@@ -111,6 +111,12 @@ Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, En
   }
   Status finished = sink.Finish();
   if (!finished.ok()) result.errors.push_back("finishing restore: " + finished.ToString());
+  // Failures a background writer found after the entry had ended.
+  for (auto& [path, status] : sink.TakeFailedEntries()) {
+    result.errors.push_back(path + ": " + status.message());
+    if (result.entries > 0) --result.entries;
+    if (result.files > 0) --result.files;
+  }
   return result;
 }
 

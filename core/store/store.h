@@ -43,7 +43,10 @@ namespace cairn {
 
 struct StoreOptions {
   ChunkerParams chunker;  // defaults: 256 KiB / 1 MiB / 4 MiB
-  int zstd_level = 3;
+  // zstd level for new chunks. 2, not 3: on 256 KiB chunks of database pages
+  // it keeps 99.3% of level 3's ratio in 70% of the time (zstd is half of a
+  // first backup's CPU); level 1 would cost 2.6% more store.
+  int zstd_level = 2;
 };
 
 // How to unlock a store: a key file, or a recovery passphrase.

@@ -27,7 +27,7 @@ struct StoreConfig {
   Bytes store_id;  // 16 random bytes
   std::int64_t created_unix_ns = 0;
   ChunkerParams chunker;
-  int zstd_level = 3;
+  int zstd_level = 2;
   // Files smaller than this are packed together into shared chunks instead
   // of being chunked alone (see docs/formats.md, "Content slices").
   std::uint32_t pack_below = 256 * 1024;

@@ -38,6 +38,9 @@ class EntrySink {
   // call may follow.
   virtual Status Finish() = 0;
   // Per-entry problems that did not stop the entry, each naming its path.
+  // Entries whose failure surfaced only after End() returned (a sink that
+  // writes in the background): (path, what happened). Complete after Finish().
+  virtual std::vector<std::pair<std::string, Status>> TakeFailedEntries() { return {}; }
   virtual const std::vector<Status>& warnings() const = 0;
 };
 

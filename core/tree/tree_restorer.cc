@@ -5,8 +5,10 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <thread>
 #include <utility>
 
 #include "core/tree/path_guard.h"
@@ -47,6 +49,10 @@ Result<std::unique_ptr<TreeRestorer>> TreeRestorer::Create(const std::filesystem
   std::unique_ptr<TreeRestorer> restorer(
       new TreeRestorer(std::move(canonical), std::move(disk), options));
   restorer->dirs_ = std::move(dirs);
+  TreeRestorer* self = restorer.get();
+  int threads = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  restorer->writers_ = std::make_unique<FileWriterPool>(
+      threads, [self](int fd, const TreeEntry& meta) { self->ApplyMetadata(fd, meta, meta.path); });
   return restorer;
 }
 
@@ -56,35 +62,13 @@ TreeRestorer::TreeRestorer(std::filesystem::path target, ArchiveHandle disk, Res
       options_(options),
       entry_(archive_entry_new()) {}
 
-TreeRestorer::~TreeRestorer() {  // archive_free closes (and fixes up) if needed
-  if (file_fd_ >= 0) ::close(file_fd_);
-}
+TreeRestorer::~TreeRestorer() = default;  // archive_free closes (and fixes up) if needed
 
 Status TreeRestorer::BeginFile(const TreeEntry& entry) {
   auto [parent, name] = SplitParent(entry.path);
   auto dir = dirs_->Directory(parent);
   if (!dir.ok()) return dir.error().WithContext("restore " + QuotePath(entry.path));
-  const std::string file_name(name);
-  // O_EXCL + O_NOFOLLOW: never write into something already there (a symlink
-  // or a hard link planted in the target). What is there is replaced, as
-  // archive_write_disk does: unlinkat removes a symlink itself, not its target.
-  int fd = ::openat(*dir, file_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
-  if (fd < 0 && errno == EEXIST) {
-    if (::unlinkat(*dir, file_name.c_str(), 0) != 0) {
-      return Status::FromErrno(errno, "restore " + QuotePath(entry.path) +
-                                          ": replace what is in its place");
-    }
-    fd = ::openat(*dir, file_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0600);
-  }
-  if (fd < 0) return Status::FromErrno(errno, "restore " + QuotePath(entry.path) + ": create");
-  file_fd_ = fd;
-  file_dir_fd_ = *dir;
-  file_name_ = file_name;
-  file_meta_ = entry;
-  file_meta_.content.clear();
-  file_meta_.content.shrink_to_fit();
+  CAIRN_RETURN_IF_ERROR(writers_->Create(*dir, std::string(name), entry));
   file_path_ = true;
   in_entry_ = true;
   return Status::Ok();
@@ -92,24 +76,30 @@ Status TreeRestorer::BeginFile(const TreeEntry& entry) {
 
 Status TreeRestorer::EndFile() {
   file_path_ = false;
-  int fd = std::exchange(file_fd_, -1);
-  if (!entry_failed_ && ::ftruncate(fd, static_cast<off_t>(file_meta_.size)) != 0) {
-    entry_failed_ = true;  // a trailing hole could not be made: incomplete
+  if (cursor_.position() == cursor_.length() && !entry_failed_) {
+    writers_->Close(true, {});
+    return Status::Ok();  // a write error, if any, is reported by TakeFailedEntries
   }
-  if (entry_failed_ || cursor_.position() != cursor_.length()) {
-    ::close(fd);
-    std::string removed = ::unlinkat(file_dir_fd_, file_name_.c_str(), 0) == 0
-                              ? " (the partial file was removed)"
-                              : " (the partial file could not be removed)";
-    return Status(entry_failed_ ? Status::Code::kIoError : Status::Code::kInvalidArgument,
-                  "restore " + QuotePath(current_) + ": only " +
-                      std::to_string(cursor_.position()) + " of " +
-                      std::to_string(cursor_.length()) + " content bytes could be written" +
-                      removed);
+  // Short content is known here: wait for the writer to remove the file and
+  // report it now, as the sink contract says.
+  writers_->Close(false, "only " + std::to_string(cursor_.position()) + " of " +
+                             std::to_string(cursor_.length()) + " content bytes could be written");
+  writers_->Drain();
+  Status result = Status::IoError("restore " + QuotePath(current_) + ": incomplete");
+  for (auto& [path, status] : writers_->TakeFailures()) {
+    if (path == current_) {
+      result = std::move(status);
+    } else {
+      failed_entries_.emplace_back(std::move(path), std::move(status));
+    }
   }
-  ApplyMetadata(fd, file_meta_, current_);
-  if (::close(fd) != 0) return Status::FromErrno(errno, "restore " + QuotePath(current_) + ": close");
-  return Status::Ok();
+  return result;
+}
+
+std::vector<std::pair<std::string, Status>> TreeRestorer::TakeFailedEntries() {
+  writers_->Drain();
+  for (auto& f : writers_->TakeFailures()) failed_entries_.push_back(std::move(f));
+  return std::exchange(failed_entries_, {});
 }
 
 Result<std::string> TreeRestorer::AbsolutePath(std::string_view relative) const {
@@ -162,6 +152,8 @@ Status TreeRestorer::Begin(const TreeEntry& entry) {
     return Status::Ok();
   }
   if (entry.type == EntryType::kFile && options_.numeric_owner) return BeginFile(entry);
+  // A hard link needs its target file to exist: let queued files land first.
+  if (entry.type == EntryType::kHardlink) writers_->Drain();
   archive_entry_clear(entry_.get());
   FillArchiveEntry(entry, path, link, {.sparse_map = false, .xattrs = options_.restore_xattrs},
                    entry_.get());
@@ -185,19 +177,7 @@ Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
   if (!s.ok()) return s.WithContext("restore " + QuotePath(current_));
   if (file_path_) {
     // Data regions at their offsets: the gaps stay holes.
-    for (const ContentCursor::Piece& p : pieces_) {
-      std::size_t done = 0;
-      while (done < p.data.size()) {
-        ssize_t n = ::pwrite(file_fd_, p.data.data() + done, p.data.size() - done,
-                             static_cast<off_t>(p.file_offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          entry_failed_ = true;
-          return Status::FromErrno(n < 0 ? errno : EIO, "restore " + QuotePath(current_) + ": write");
-        }
-        done += static_cast<std::size_t>(n);
-      }
-    }
+    for (const ContentCursor::Piece& p : pieces_) writers_->Write(p.file_offset, p.data);
     return Status::Ok();
   }
   for (const ContentCursor::Piece& p : pieces_) {
@@ -255,6 +235,7 @@ Status TreeRestorer::Finish() {
   if (in_entry_) s = End().WithContext("restore: Finish with an entry not ended");
   finished_ = true;
   current_ = ".";
+  writers_->Drain();
   // Applies the deferred directory modes and times.
   const int r = archive_write_close(disk_.get());
   if (r == ARCHIVE_WARN) {
@@ -278,16 +259,24 @@ void TreeRestorer::ApplyRootMetadata(const TreeEntry& root) {
 
 void TreeRestorer::ApplyMetadata(int fd, const TreeEntry& entry, std::string_view label) {
   auto warn = [&](std::string_view what) {
-    warnings_.push_back(
-        Status::FromErrno(errno, "restore " + std::string(label) + ": " + std::string(what)));
+    Status w = Status::FromErrno(errno, "restore " + std::string(label) + ": " + std::string(what));
+    std::lock_guard lock(warnings_mu_);
+    warnings_.push_back(std::move(w));
   };
   if (options_.restore_owner && ::geteuid() == 0) {
     // Through libarchive's lookup so numeric_owner=false maps names as for
     // every other entry.
-    const la_int64_t uid = archive_write_disk_uid(
-        disk_.get(), entry.uname.empty() ? nullptr : entry.uname.c_str(), entry.uid);
-    const la_int64_t gid = archive_write_disk_gid(
-        disk_.get(), entry.gname.empty() ? nullptr : entry.gname.c_str(), entry.gid);
+    // Numeric ids need no lookup (and writer threads must not touch disk_).
+    const la_int64_t uid =
+        options_.numeric_owner ? entry.uid
+                               : archive_write_disk_uid(
+                                     disk_.get(), entry.uname.empty() ? nullptr : entry.uname.c_str(),
+                                     entry.uid);
+    const la_int64_t gid =
+        options_.numeric_owner ? entry.gid
+                               : archive_write_disk_gid(
+                                     disk_.get(), entry.gname.empty() ? nullptr : entry.gname.c_str(),
+                                     entry.gid);
     if (::fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) warn("chown");
   }
   if (::fchmod(fd, entry.mode & 07777) != 0) warn("chmod");  // after chown, which clears suid

@@ -35,6 +35,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@
 #include "core/tree/archive_entry_codec.h"
 #include "core/tree/confined_directory.h"
 #include "core/tree/entry_sink.h"
+#include "core/tree/file_writer_pool.h"
 
 namespace cairn {
 
@@ -67,6 +69,7 @@ class TreeRestorer final : public EntrySink {
   Status End() override;
   Status Finish() override;
   const std::vector<Status>& warnings() const override { return warnings_; }
+  std::vector<std::pair<std::string, Status>> TakeFailedEntries() override;
 
   const std::filesystem::path& target() const { return target_; }
 
@@ -77,14 +80,16 @@ class TreeRestorer final : public EntrySink {
   // Mode, owner, xattrs and times of the "." entry onto the target itself.
   void ApplyRootMetadata(const TreeEntry& root);
   // Owner, mode (after chown, which clears suid), xattrs and times onto an
-  // open descriptor; failures become warnings.
+  // open descriptor; failures become warnings. Thread-safe (writer threads).
   void ApplyMetadata(int fd, const TreeEntry& entry, std::string_view label);
 
   // Regular files bypass archive_write_disk: libarchive 3.6's symlink check
   // opens every component of every path (measured: ~10 openat per file, most
   // of a restore's system time). Files are created with openat(O_NOFOLLOW)
   // in a parent reached through ConfinedDirectories, so they are confined by
-  // construction. Everything else still goes through libarchive.
+  // construction, and written by a FileWriterPool so the kernel's share of
+  // the work (inode creation, page-cache copies) runs on every core.
+  // Everything else still goes through libarchive, on the calling thread.
   Status BeginFile(const TreeEntry& entry);
   Status EndFile();
 
@@ -104,11 +109,10 @@ class TreeRestorer final : public EntrySink {
   std::vector<Status> warnings_;
 
   std::unique_ptr<ConfinedDirectories> dirs_;
+  std::unique_ptr<FileWriterPool> writers_;
   bool file_path_ = false;  // the entry in progress is on the fast path
-  int file_fd_ = -1;
-  int file_dir_fd_ = -1;     // owned by dirs_
-  std::string file_name_;
-  TreeEntry file_meta_;      // the entry's metadata (content slices dropped)
+  std::mutex warnings_mu_;  // writer threads add warnings too
+  std::vector<std::pair<std::string, Status>> failed_entries_;
 };
 
 }  // namespace cairn

@@ -65,7 +65,7 @@ TEST_CASE("Store: an edited config fails its integrity check", "[unit]") {
   fs::path config = f.dir / "config";
   std::ifstream in(config);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto pos = text.find("\"level\": 3");
+  auto pos = text.find("\"level\": 2");
   REQUIRE(pos != std::string::npos);
   text.replace(pos, 10, "\"level\": 9");
   std::ofstream(config, std::ios::trunc) << text;

@@ -263,3 +263,28 @@ TEST_CASE("TreeRestorer: a sparse entry is written with holes through its data r
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST_CASE("TreeRestorer: a file that cannot be created is reported after Finish, by path",
+          "[unit]") {
+  Scene scene;
+  fs::create_directories(scene.target / "busy" / "inside");  // a directory where a file goes
+  auto restorer = TreeRestorer::Create(scene.target);
+  REQUIRE(restorer.ok());
+  // The writer threads create files in the background: Begin/End succeed...
+  REQUIRE(WriteEntry(**restorer, File("busy", "content"), "content").ok());
+  REQUIRE(WriteEntry(**restorer, File("fine", "ok"), "ok").ok());
+  REQUIRE((*restorer)->Finish().ok());
+  // ...and the failure arrives, naming the entry; the other file is there.
+  auto failed = (*restorer)->TakeFailedEntries();
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].first == "busy");
+  CHECK_THAT(failed[0].second.message(), Catch::Contains("create"));
+  CHECK(fs::is_directory(scene.target / "busy" / "inside"));  // nothing of it was removed
+  CHECK(fs::file_size(scene.target / "fine") == 2);
+}
+
+}  // namespace
+}  // namespace cairn
