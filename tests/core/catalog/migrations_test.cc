@@ -8,28 +8,13 @@
 
 #include "core/catalog/catalog.h"
 #include "core/catalog/sqlite_db.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cairn-migrations-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<SqliteDb> OpenOrDie(const fs::path& path) {
   auto db = SqliteDb::Open(path);

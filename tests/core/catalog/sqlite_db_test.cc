@@ -10,6 +10,7 @@
 
 #include "core/catalog/sqlite_statement.h"
 #include "core/catalog/transaction.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
@@ -17,22 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cairn-sqlite-test-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<SqliteDb> OpenOrDie(const fs::path& path, SqliteOpenOptions options = {}) {
   auto db = SqliteDb::Open(path, options);

@@ -8,27 +8,12 @@
 #include <fstream>
 
 #include "core/base/fault_injection_fs.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "cairn-key-file-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(templ.data()) != nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void WriteText(const fs::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);

@@ -9,28 +9,13 @@
 #include <vector>
 
 #include "core/tree/tree_restorer.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = "/tmp/cairn-tarsource-test-XXXXXX";
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 struct RawEntry {
   std::string path;

@@ -1,5 +1,6 @@
 // TreeRestorer must never write outside its target, whatever the entries say.
 #include "core/tree/tree_restorer.h"
+#include "tests/support/temp_dir.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,22 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = "/tmp/cairn-restorer-test-XXXXXX";
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 TreeEntry File(std::string path, std::string_view content = "") {
   TreeEntry e;

@@ -19,6 +19,7 @@
 #include "core/tree/tar_writer.h"
 #include "core/tree/tree_restorer.h"
 #include "core/tree/tree_walker.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
@@ -34,31 +35,6 @@ bool XattrsWork(const fs::path& dir) {
 }
 
 // A scratch directory on a filesystem with user xattrs if there is one.
-class TempDir {
- public:
-  TempDir() {
-    std::string base = "/tmp";
-    for (const char* candidate : {"/tmp", "/var/tmp", "/work"}) {
-      std::error_code ec;
-      if (fs::is_directory(candidate, ec) && ::access(candidate, W_OK) == 0 &&
-          XattrsWork(candidate)) {
-        base = candidate;
-        break;
-      }
-    }
-    std::string t = base + "/cairn-tree-test-XXXXXX";
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void WriteFile(const fs::path& p, const Bytes& data) {
   std::ofstream out(p, std::ios::binary);

@@ -14,28 +14,13 @@
 #include <vector>
 
 #include "core/tree/file_content_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = "/tmp/cairn-walker-test-XXXXXX";
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 void Touch(const fs::path& p, std::string_view content = "") { std::ofstream(p) << content; }
 
