@@ -37,7 +37,8 @@ step "cairnctl snapshots"
 step "a recovery passphrase and the recovery kit"
 echo "correct horse battery staple" > "$DEMO/passphrase"
 "$CAIRNCTL" key add-passphrase --store "$DEMO/store" --key-file "$DEMO/store.key" --new-passphrase-file "$DEMO/passphrase"
-"$CAIRNCTL" key export --store "$DEMO/store" --passphrase-file "$DEMO/passphrase" | head -n 8
+"$CAIRNCTL" key export --store "$DEMO/store" --passphrase-file "$DEMO/passphrase" > "$DEMO/recovery-kit.txt"
+sed -n 1,8p "$DEMO/recovery-kit.txt"; echo "(the whole kit: $DEMO/recovery-kit.txt)"
 
 step "cairnctl verify"
 "$CAIRNCTL" verify --store "$DEMO/store" --key-file "$DEMO/store.key"
@@ -49,7 +50,7 @@ echo "sparse file on disk: $(du -h "$DEMO/restored/sparse.img" | cut -f1) for $(
 
 step "bit rot: flip a byte in one chunk of a copy of the store, verify names the damage"
 cp -a "$DEMO/store" "$DEMO/store-damaged"
-victim=$(find "$DEMO/store-damaged/chunks" -type f | sort | head -n 1)
+victim=$(find "$DEMO/store-damaged/chunks" -type f | sort | sed -n 1p)
 printf '\xff' | dd of="$victim" bs=1 seek=100 conv=notrunc status=none
 if "$CAIRNCTL" verify --store "$DEMO/store-damaged" --key-file "$DEMO/store.key"; then
   echo "verify missed the damage" >&2; exit 1
