@@ -48,7 +48,9 @@ struct Manifest {
   BackupFigures figures;
   std::vector<TreeEntry> entries;
 
-  Bytes Serialize() const;
+  // The JSON text (returned as is, not copied into Bytes: a large tree's
+  // manifest is tens of MiB).
+  std::string Serialize() const;
   static Result<Manifest> Parse(ByteSpan json);
 };
 

@@ -244,9 +244,9 @@ Result<std::uint64_t> Store::WriteManifest(const Manifest& manifest, int zstd_le
   CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(manifest.name));
   CAIRN_RETURN_IF_ERROR(ValidateSnapshotId(manifest.snapshot_id));
   ObjectSealer sealer(keys_.data, zstd_level);
-  Bytes plain = manifest.Serialize();
-  CAIRN_ASSIGN_OR_RETURN(Bytes sealed,
-                         sealer.Seal(ObjectType::kManifest, AsBytes(manifest.snapshot_id), plain));
+  CAIRN_ASSIGN_OR_RETURN(Bytes sealed, sealer.Seal(ObjectType::kManifest,
+                                                    AsBytes(manifest.snapshot_id),
+                                                    AsBytes(manifest.Serialize())));
   fs::path path = ManifestPath(manifest.name, manifest.snapshot_id);
   CAIRN_ASSIGN_OR_RETURN(bool name_dir_exists, fs_.Exists(path.parent_path()));
   if (!name_dir_exists) {

@@ -222,18 +222,29 @@ std::optional<Bytes> Base64Decode(std::string_view text) {
 
 // ---------------------------------------------------------------- JSON
 
+namespace {
+// A string field: plain when valid UTF-8, else base64 under "<key>64".
+void PutString(json& j, const char* key, const std::string& value) {
+  if (IsValidUtf8(value)) {
+    j[key] = value;
+  } else {
+    j[std::string(key) + "64"] = Base64Encode(AsBytes(value));
+  }
+}
+}  // namespace
+
 json TreeEntryToJson(const TreeEntry& e) {
   // Zero and empty fields are left out: absent means zero/empty.
   json j = json::object();
-  j["p"] = e.path;
+  PutString(j, "p", e.path);
   for (const auto& [type, code] : kTypeCodes) {
     if (type == e.type) j["t"] = code;
   }
   j["m"] = e.mode;
   if (e.uid != 0) j["u"] = e.uid;
   if (e.gid != 0) j["g"] = e.gid;
-  if (!e.uname.empty()) j["un"] = e.uname;
-  if (!e.gname.empty()) j["gn"] = e.gname;
+  if (!e.uname.empty()) PutString(j, "un", e.uname);
+  if (!e.gname.empty()) PutString(j, "gn", e.gname);
   if (e.mtime_ns != 0) j["mt"] = e.mtime_ns;
   if (e.atime_ns != 0) j["at"] = e.atime_ns;
   if (e.ctime_ns != 0) j["ct"] = e.ctime_ns;
@@ -241,13 +252,18 @@ json TreeEntryToJson(const TreeEntry& e) {
   if (e.inode != 0) j["ino"] = e.inode;
   if (e.device != 0) j["dev"] = e.device;
   if (e.nlink != 0) j["nl"] = e.nlink;
-  if (!e.link_target.empty()) j["lt"] = e.link_target;
+  if (!e.link_target.empty()) PutString(j, "lt", e.link_target);
   if (e.rdev_major != 0) j["rma"] = e.rdev_major;
   if (e.rdev_minor != 0) j["rmi"] = e.rdev_minor;
   if (!e.xattrs.empty()) {
     json& x = j["x"] = json::array();
-    for (const auto& [name, value] : e.xattrs)
-      x.push_back(json::array({name, Base64Encode(value)}));
+    for (const auto& [name, value] : e.xattrs) {
+      if (IsValidUtf8(name)) {
+        x.push_back(json::array({name, Base64Encode(value)}));
+      } else {  // [ "", value, name as base64 ]
+        x.push_back(json::array({"", Base64Encode(value), Base64Encode(AsBytes(name))}));
+      }
+    }
   }
   if (!e.sparse.empty()) {
     json& sp = j["sp"] = json::array();
@@ -286,7 +302,19 @@ class Reader {
 
   Status String(std::string_view key, std::size_t max, std::string& out, bool required = false) {
     const json* v = Find(key);
-    if (v == nullptr) return required ? Error(key, "is missing") : Status::Ok();
+    if (v == nullptr) {
+      // Raw bytes that are not UTF-8 travel base64-encoded under "<key>64".
+      std::string raw_key = std::string(key) + "64";
+      const json* raw = Find(raw_key);
+      if (raw == nullptr) return required ? Error(key, "is missing") : Status::Ok();
+      if (!raw->is_string() || raw->get_ref<const std::string&>().size() > 2 * max + 8) {
+        return Error(raw_key, "is not a bounded base64 string");
+      }
+      auto bytes = Base64Decode(raw->get_ref<const std::string&>());
+      if (!bytes || bytes->size() > max) return Error(raw_key, "is not valid base64 of at most " + std::to_string(max) + " bytes");
+      out.assign(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+      return Status::Ok();
+    }
     if (!v->is_string()) return Error(key, "is not a string");
     const auto& s = v->get_ref<const std::string&>();
     if (s.size() > max) return Error(key, "is longer than " + std::to_string(max) + " bytes");
@@ -378,10 +406,18 @@ Result<TreeEntry> TreeEntryFromJson(const json& j) {
   if (x != nullptr) {
     e.xattrs.reserve(x->size());
     for (const json& item : *x) {
-      if (!item.is_array() || item.size() != 2 || !item[0].is_string() || !item[1].is_string()) {
-        return r.Error("x", "has an element that is not [name, base64 value]");
+      const bool raw_name = item.is_array() && item.size() == 3 && item[2].is_string();
+      if (!item.is_array() || (item.size() != 2 && !raw_name) || !item[0].is_string() ||
+          !item[1].is_string()) {
+        return r.Error("x", "has an element that is not [name, base64 value(, base64 name)]");
       }
-      const auto& name = item[0].get_ref<const std::string&>();
+      std::string name = item[0].get_ref<const std::string&>();
+      if (raw_name) {  // a name that is not UTF-8, base64-encoded in the third place
+        const auto& b64_name = item[2].get_ref<const std::string&>();
+        auto decoded = b64_name.size() <= 1024 ? Base64Decode(b64_name) : std::nullopt;
+        if (!decoded) return r.Error("x", "has a raw name that is not bounded base64");
+        name.assign(reinterpret_cast<const char*>(decoded->data()), decoded->size());
+      }
       const auto& b64 = item[1].get_ref<const std::string&>();
       if (b64.size() > (kMaxXattrValue + 2) / 3 * 4) {
         return r.Error("x", "has a value longer than " + std::to_string(kMaxXattrValue) + " bytes");
@@ -425,6 +461,167 @@ Result<TreeEntry> TreeEntryFromJson(const json& j) {
 
   CAIRN_RETURN_IF_ERROR(ValidateEntry(e));
   return e;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n;
+    std::uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // continuation bytes s[i+1..i+n] must exist
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // No overlong forms, no surrogates, nothing past U+10FFFF.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+namespace {
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+}
+
+template <typename T>
+void AppendNumberField(std::string& out, std::string_view key, T value) {
+  if (value == 0) return;
+  AppendKey(out, key);
+  out += std::to_string(value);
+}
+
+// A string field: plain when valid UTF-8, else base64 under "<key>64".
+void AppendStringField(std::string& out, std::string_view key, const std::string& value,
+                       bool skip_empty = true) {
+  if (skip_empty && value.empty()) return;
+  if (IsValidUtf8(value)) {
+    AppendKey(out, key);
+    AppendJsonString(out, value);
+  } else {
+    AppendKey(out, std::string(key) + "64");
+    AppendJsonString(out, Base64Encode(AsBytes(value)));
+  }
+}
+
+}  // namespace
+
+void AppendTreeEntryJson(std::string& out, const TreeEntry& e) {
+  out += "{\"m\":";
+  out += std::to_string(e.mode);  // first, so every later field starts with ','
+  AppendStringField(out, "p", e.path, /*skip_empty=*/false);
+  for (const auto& [type, code] : kTypeCodes) {
+    if (type == e.type) {
+      AppendKey(out, "t");
+      AppendJsonString(out, code);
+    }
+  }
+  AppendNumberField(out, "u", e.uid);
+  AppendNumberField(out, "g", e.gid);
+  AppendStringField(out, "un", e.uname);
+  AppendStringField(out, "gn", e.gname);
+  AppendNumberField(out, "mt", e.mtime_ns);
+  AppendNumberField(out, "at", e.atime_ns);
+  AppendNumberField(out, "ct", e.ctime_ns);
+  AppendNumberField(out, "s", e.size);
+  AppendNumberField(out, "ino", e.inode);
+  AppendNumberField(out, "dev", e.device);
+  AppendNumberField(out, "nl", e.nlink);
+  AppendStringField(out, "lt", e.link_target);
+  AppendNumberField(out, "rma", e.rdev_major);
+  AppendNumberField(out, "rmi", e.rdev_minor);
+  if (!e.xattrs.empty()) {
+    AppendKey(out, "x");
+    out += '[';
+    bool first = true;
+    for (const auto& [name, value] : e.xattrs) {
+      if (!first) out += ',';
+      first = false;
+      out += '[';
+      const bool utf8 = IsValidUtf8(name);
+      AppendJsonString(out, utf8 ? std::string_view(name) : std::string_view());
+      out += ',';
+      AppendJsonString(out, Base64Encode(value));
+      if (!utf8) {
+        out += ',';
+        AppendJsonString(out, Base64Encode(AsBytes(name)));
+      }
+      out += ']';
+    }
+    out += ']';
+  }
+  if (!e.sparse.empty()) {
+    AppendKey(out, "sp");
+    out += '[';
+    for (std::size_t i = 0; i < e.sparse.size(); ++i) {
+      if (i) out += ',';
+      out += '[' + std::to_string(e.sparse[i].offset) + ',' + std::to_string(e.sparse[i].length) + ']';
+    }
+    out += ']';
+  }
+  if (!e.content.empty()) {
+    AppendKey(out, "c");
+    out += '[';
+    for (std::size_t i = 0; i < e.content.size(); ++i) {
+      const ChunkSlice& c = e.content[i];
+      if (i) out += ',';
+      out += "[\"";
+      out += c.id.Hex();
+      out += "\",";
+      out += std::to_string(c.offset);
+      out += ',';
+      out += std::to_string(c.length);
+      out += ']';
+    }
+    out += ']';
+  }
+  out += '}';
 }
 
 void to_json(json& j, const TreeEntry& entry) { j = TreeEntryToJson(entry); }

@@ -115,6 +115,16 @@ void to_json(nlohmann::json& j, const TreeEntry& entry);
 void from_json(const nlohmann::json& j, TreeEntry& entry);
 
 // Standard base64 (RFC 4648, with padding), used for xattr values.
+// Appends the entry's JSON object to `out` without building a DOM (the
+// manifest of a large tree holds hundreds of thousands of entries). Same
+// document as TreeEntryToJson. Strings that are not valid UTF-8 (file names
+// are raw bytes) are written base64-encoded under the key with "64" appended
+// ("p64" for "p"), which the reader accepts in place of the plain key.
+void AppendTreeEntryJson(std::string& out, const TreeEntry& entry);
+// A JSON string literal (quotes included) of valid UTF-8 `s`.
+void AppendJsonString(std::string& out, std::string_view s);
+bool IsValidUtf8(std::string_view s);
+
 std::string Base64Encode(ByteSpan data);
 // nullopt on a character outside the alphabet or bad padding.
 std::optional<Bytes> Base64Decode(std::string_view text);

@@ -1,0 +1,67 @@
+#include "core/store/manifest.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+namespace cairn {
+namespace {
+
+TreeEntry FileEntry(std::string path) {
+  TreeEntry e;
+  e.path = std::move(path);
+  e.type = EntryType::kFile;
+  e.mode = 0644;
+  e.size = 5;
+  e.mtime_ns = 1234567890123456789;
+  ChunkSlice s;
+  s.id.bytes[0] = 0xab;
+  s.offset = 7;
+  s.length = 5;
+  e.content.push_back(s);
+  return e;
+}
+
+TEST_CASE("Manifest: entries survive a round trip, raw non-UTF-8 names included", "[unit]") {
+  Manifest m;
+  m.snapshot_id = "0011223344556677";
+  m.name = "web";
+  m.created_unix_ns = 42;
+  m.hostname = "host\xff";  // repaired, informational
+  m.tags = {"daily"};
+  m.entries.push_back(FileEntry("caf\xe9/na\"me\\with\nescapes"));
+  TreeEntry link;
+  link.path = "link";
+  link.type = EntryType::kSymlink;
+  link.mode = 0777;
+  link.link_target = "../\xc3\x28target";  // invalid UTF-8 sequence
+  link.xattrs = {{"user.ok", Bytes{1, 2, 3}}, {"user.\xfe", Bytes{4}}};
+  m.entries.push_back(link);
+  auto parsed = Manifest::Parse(AsBytes(m.Serialize()));
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->entries.size() == 2);
+  CHECK(parsed->entries[0] == m.entries[0]);
+  CHECK(parsed->entries[1] == m.entries[1]);
+  CHECK(parsed->tags == m.tags);
+  CHECK(parsed->hostname.rfind("host", 0) == 0);
+}
+
+TEST_CASE("Manifest: the streamed entries are the same document as TreeEntryToJson", "[unit]") {
+  TreeEntry e = FileEntry("dir/file");
+  e.uid = 1000;
+  e.sparse = {{0, 3}, {100, 2}};
+  std::string streamed;
+  AppendTreeEntryJson(streamed, e);
+  CHECK(nlohmann::json::parse(streamed) == TreeEntryToJson(e));
+}
+
+TEST_CASE("Manifest: a version from the future is refused naming both versions", "[unit]") {
+  std::string text = R"({"format":"cairn-snapshot","version":9,"entries":[]})";
+  auto r = Manifest::Parse(AsBytes(text));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("v9") != std::string::npos);
+  CHECK(r.error().message().find("v1") != std::string::npos);
+  CHECK(Manifest::Parse(AsBytes("not json")).error().IsCorruption());
+}
+
+}  // namespace
+}  // namespace cairn
