@@ -32,6 +32,7 @@ ln -s ../text.txt "$SRC/dir/sub/link"
 ln -s /etc/passwd "$SRC/abs-link"
 ln "$SRC/dir/big.bin" "$SRC/hardlink.bin"
 mkfifo "$SRC/fifo"
+printf 'latin-1 name' > "$SRC/$(printf 'caf\xe9')"             # not UTF-8: kept as raw bytes
 chmod 4750 "$SRC/dir/sub/small"; chown 1234:5678 "$SRC/dir/text.txt"
 touch -d '2001-02-03 04:05:06.123456789' "$SRC/dir/sub/copy.txt"
 setfattr -n user.cairn -v hello "$SRC/dir/text.txt" 2>/dev/null && XATTR=1 || XATTR=0
