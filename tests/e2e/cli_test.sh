@@ -7,6 +7,8 @@ set -uo pipefail
 CTL=$(readlink -f "$1")
 W=$(mktemp -d /tmp/cairn-e2e-XXXXXX)
 trap 'rm -rf "$W"' EXIT
+# Output may name files whose names are not UTF-8: treat it as text.
+grep() { command grep -a "$@"; }
 pass=0; fail=0
 ok()   { pass=$((pass+1)); echo "ok   $*"; }
 bad()  { fail=$((fail+1)); echo "FAIL $*"; }
