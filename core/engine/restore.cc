@@ -83,7 +83,7 @@ Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, En
         writing = false;
         continue;
       }
-      entry_status = sink.Write(offset, ByteSpan(current->data() + s.offset, s.length));
+      entry_status = sink.WriteShared(offset, ByteSpan(current->data() + s.offset, s.length), current);
       if (!entry_status.ok()) {
         writing = false;
         continue;

@@ -14,6 +14,8 @@
 // Thread-safety: a sink belongs to one thread at a time.
 #pragma once
 
+#include <memory>
+
 #include <cstdint>
 #include <vector>
 
@@ -31,6 +33,13 @@ class EntrySink {
   virtual Status Begin(const TreeEntry& entry) = 0;
   // Content bytes [content_offset, content_offset + data.size()).
   virtual Status Write(std::uint64_t content_offset, ByteSpan data) = 0;
+  // The same, with the buffer's owner: a sink that writes in the background
+  // keeps `owner` alive rather than copying `data` (which lies inside it).
+  virtual Status WriteShared(std::uint64_t content_offset, ByteSpan data,
+                             std::shared_ptr<const Bytes> owner) {
+    (void)owner;
+    return Write(content_offset, data);
+  }
   // Completes the entry. If fewer than ContentLength() bytes were written the
   // entry is closed anyway (the rest is zeros/hole) and the result says so.
   virtual Status End() = 0;

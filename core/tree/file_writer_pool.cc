@@ -43,17 +43,26 @@ Status FileWriterPool::Create(int dir_fd, std::string name, TreeEntry meta) {
     std::lock_guard lock(mu_);
     ++queued_;
   }
-  (void)workers_[current_worker_]->queue.Push(Job{Job::kCreate, std::move(file), 0, {}, true, {}});
+  (void)workers_[current_worker_]->queue.Push(Job{Job::kCreate, std::move(file)});
   return Status::Ok();
 }
 
-void FileWriterPool::Write(std::uint64_t file_offset, ByteSpan data) {
+void FileWriterPool::Write(std::uint64_t file_offset, ByteSpan data,
+                           std::shared_ptr<const Bytes> owner) {
   {
     std::lock_guard lock(mu_);
     ++queued_;
   }
-  (void)workers_[current_worker_]->queue.Push(
-      Job{Job::kWrite, current_, file_offset, Bytes(data.begin(), data.end()), true, {}});
+  Job job{Job::kWrite, current_};
+  job.offset = file_offset;
+  if (owner) {
+    job.owner = std::move(owner);
+    job.span = data;
+  } else {
+    job.copy.assign(data.begin(), data.end());
+    job.span = job.copy;  // stays valid: moving a vector keeps its buffer
+  }
+  (void)workers_[current_worker_]->queue.Push(std::move(job));
 }
 
 void FileWriterPool::Close(bool content_complete, std::string shortfall) {
@@ -61,8 +70,10 @@ void FileWriterPool::Close(bool content_complete, std::string shortfall) {
     std::lock_guard lock(mu_);
     ++queued_;
   }
-  (void)workers_[current_worker_]->queue.Push(
-      Job{Job::kClose, std::move(current_), 0, {}, content_complete, std::move(shortfall)});
+  Job job{Job::kClose, std::move(current_)};
+  job.complete = content_complete;
+  job.shortfall = std::move(shortfall);
+  (void)workers_[current_worker_]->queue.Push(std::move(job));
 }
 
 void FileWriterPool::Drain() {
@@ -116,8 +127,8 @@ void FileWriterPool::Handle(Job& job) {
     case Job::kWrite: {
       if (!f.error.ok()) return;
       std::size_t done = 0;
-      while (done < job.data.size()) {
-        ssize_t n = ::pwrite(f.fd, job.data.data() + done, job.data.size() - done,
+      while (done < job.span.size()) {
+        ssize_t n = ::pwrite(f.fd, job.span.data() + done, job.span.size() - done,
                              static_cast<off_t>(job.offset + done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {

@@ -45,8 +45,9 @@ class FileWriterPool {
   // Starts a file: `dir_fd` is duplicated (the caller keeps its own).
   // `meta` carries path, size and metadata; its content slices are unused.
   Status Create(int dir_fd, std::string name, TreeEntry meta);
-  // Bytes at a file offset of the file started last.
-  void Write(std::uint64_t file_offset, ByteSpan data);
+  // Bytes at a file offset of the file started last. With an `owner` (the
+  // buffer `data` lies in) the job keeps it alive instead of copying.
+  void Write(std::uint64_t file_offset, ByteSpan data, std::shared_ptr<const Bytes> owner);
   // Completes the file started last. `content_complete` false: the restorer
   // saw it come up short, so it is removed and reported.
   void Close(bool content_complete, std::string shortfall);
@@ -64,10 +65,14 @@ class FileWriterPool {
     Status error;          // first failure; later jobs of the file are skipped
   };
   struct Job {
-    enum Kind { kCreate, kWrite, kClose } kind;
+    enum Kind { kCreate, kWrite, kClose };
+    Job(Kind k, std::shared_ptr<FileState> f) : kind(k), file(std::move(f)) {}
+    Kind kind;
     std::shared_ptr<FileState> file;
     std::uint64_t offset = 0;
-    Bytes data;
+    Bytes copy;                          // the bytes, when there is no owner
+    std::shared_ptr<const Bytes> owner;  // or the buffer `span` lies in
+    ByteSpan span;
     bool complete = true;
     std::string shortfall;
   };

@@ -169,6 +169,16 @@ Status TreeRestorer::Begin(const TreeEntry& entry) {
 }
 
 Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
+  return WriteImpl(content_offset, data, nullptr);
+}
+
+Status TreeRestorer::WriteShared(std::uint64_t content_offset, ByteSpan data,
+                                 std::shared_ptr<const Bytes> owner) {
+  return WriteImpl(content_offset, data, owner);
+}
+
+Status TreeRestorer::WriteImpl(std::uint64_t content_offset, ByteSpan data,
+                               const std::shared_ptr<const Bytes>& owner) {
   if (!in_entry_) return Status::InvalidArgument("restore: Write without a successful Begin");
   if (entry_failed_)
     return Status::IoError("restore " + QuotePath(current_) + ": an earlier write failed");
@@ -177,7 +187,7 @@ Status TreeRestorer::Write(std::uint64_t content_offset, ByteSpan data) {
   if (!s.ok()) return s.WithContext("restore " + QuotePath(current_));
   if (file_path_) {
     // Data regions at their offsets: the gaps stay holes.
-    for (const ContentCursor::Piece& p : pieces_) writers_->Write(p.file_offset, p.data);
+    for (const ContentCursor::Piece& p : pieces_) writers_->Write(p.file_offset, p.data, owner);
     return Status::Ok();
   }
   for (const ContentCursor::Piece& p : pieces_) {

@@ -66,6 +66,8 @@ class TreeRestorer final : public EntrySink {
 
   Status Begin(const TreeEntry& entry) override;
   Status Write(std::uint64_t content_offset, ByteSpan data) override;
+  Status WriteShared(std::uint64_t content_offset, ByteSpan data,
+                     std::shared_ptr<const Bytes> owner) override;
   Status End() override;
   Status Finish() override;
   const std::vector<Status>& warnings() const override { return warnings_; }
@@ -91,6 +93,8 @@ class TreeRestorer final : public EntrySink {
   // the work (inode creation, page-cache copies) runs on every core.
   // Everything else still goes through libarchive, on the calling thread.
   Status BeginFile(const TreeEntry& entry);
+  Status WriteImpl(std::uint64_t content_offset, ByteSpan data,
+                   const std::shared_ptr<const Bytes>& owner);
   Status EndFile();
 
   std::filesystem::path target_;  // canonical

@@ -112,7 +112,7 @@ TEST_CASE("TreeEntry JSON: malformed fields are refused, naming the field", "[un
       {"string uid", [](json& j) { j["u"] = "0"; }, "\"u\" is not an integer"},
       {"float size", [](json& j) { j["s"] = 1.5; }, "\"s\" is not an integer"},
       {"bad base64", [](json& j) { j["x"][0][1] = "!!!!"; }, "not base64"},
-      {"xattr not a pair", [](json& j) { j["x"][0] = "user.a"; }, "[name, base64 value]"},
+      {"xattr not a pair", [](json& j) { j["x"][0] = "user.a"; }, "not [name, base64 value"},
       {"too many xattrs",
        [](json& j) {
          j["x"] = json::array();
