@@ -85,6 +85,9 @@ class BackupWalker {
     return Status::Ok();
   }
 
+  // Files that changed while they were read, and the like.
+  std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
+
   // After the pool has finished: fill in every chunk id.
   std::vector<TreeEntry> TakeEntries() {
     for (const PendingSlice& p : pending_) {
@@ -221,10 +224,6 @@ class BackupWalker {
     return Status::Ok();
   }
 
- public:
-  std::vector<std::string> warnings_;
-
- private:
   Store& store_;
   EntrySource& source_;
   ChunkWriterPool& pool_;
@@ -239,6 +238,7 @@ class BackupWalker {
   std::vector<std::size_t> pack_members_;
   std::unordered_map<ChunkId, std::size_t, ChunkIdHash> small_seen_;
   std::vector<std::pair<std::size_t, std::size_t>> copies_;  // (copy, original)
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace
@@ -335,7 +335,7 @@ Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRe
 
   result.figures = f;
   for (auto& w : source.TakeWarnings()) result.warnings.push_back(std::move(w));
-  for (auto& w : walker.warnings_) result.warnings.push_back(std::move(w));
+  for (auto& w : walker.TakeWarnings()) result.warnings.push_back(std::move(w));
   return result;
 }
 
