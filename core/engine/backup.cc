@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,8 +19,10 @@ namespace cairn {
 namespace {
 
 // The walker reads files in blocks this large; a block holds several chunks,
-// so the chunker rarely has to wait for the next read.
-constexpr std::size_t kReadBufferBytes = 16u << 20;
+// so the chunker rarely has to wait for the next read. Chunks go to the
+// workers as slices of the block (no copy); a block stays alive while any of
+// its chunks is queued, so at most queue depth + threads + 1 blocks exist.
+constexpr std::size_t kReadBufferBytes = 8u << 20;
 
 std::string HostName() {
   char buf[256] = {};
@@ -50,8 +54,7 @@ class BackupWalker {
         pool_(pool),
         progress_(progress),
         chunker_(store.config().chunker, store.keys().gear_table),
-        small_hasher_(store.keys().id),
-        buffer_(kReadBufferBytes) {
+        small_hasher_(store.keys().id) {
     if (parent != nullptr) {
       for (const TreeEntry& e : parent->entries) {
         if (e.type == EntryType::kFile) files_cache_.emplace(e.path, &e);
@@ -150,11 +153,23 @@ class BackupWalker {
     return Status::Ok();
   }
 
-  // Fills buffer_[len, cap); returns false at the end of the stream.
-  Status Fill(ContentStream& stream, std::size_t& len, bool& eof) {
-    while (len < buffer_.size() && !eof) {
+  // A block to read into: the current one if no queued chunk still uses it.
+  Bytes& WritableBlock() {
+    if (!block_ || block_.use_count() > 1) {
+      block_ = std::make_shared<Bytes>(kReadBufferBytes);
+    } else {
+      // use_count() is a relaxed load; the fence pairs with the release in the
+      // workers' decrement, so their reads of the block happen before our writes.
+      std::atomic_thread_fence(std::memory_order_acquire);
+    }
+    return *block_;
+  }
+
+  // Fills block[len, cap) from the stream; sets eof at its end.
+  Status Fill(ContentStream& stream, Bytes& block, std::size_t& len, bool& eof) {
+    while (len < block.size() && !eof) {
       CAIRN_ASSIGN_OR_RETURN(std::size_t n,
-                             stream.Read(MutableByteSpan(buffer_.data() + len, buffer_.size() - len)));
+                             stream.Read(MutableByteSpan(block.data() + len, block.size() - len)));
       if (n == 0) eof = true;
       len += n;
       if (progress_) progress_->Add(progress_->bytes_done, n);
@@ -165,28 +180,30 @@ class BackupWalker {
   Status ReadContent(std::size_t index, ContentStream& stream, std::uint64_t& total) {
     std::size_t len = 0;
     bool eof = false;
-    CAIRN_RETURN_IF_ERROR(Fill(stream, len, eof));
+    CAIRN_RETURN_IF_ERROR(Fill(stream, WritableBlock(), len, eof));
     if (eof && len < store_.config().pack_below) {
       total = len;
-      return AddSmall(index, ByteSpan(buffer_.data(), len));
+      return AddSmall(index, ByteSpan(block_->data(), len));
     }
     // A large file: content-defined chunks of its own.
     std::size_t start = 0;
     while (true) {
       std::size_t avail = len - start;
       if (avail == 0 && eof) break;
-      std::size_t cut = chunker_.FindCut(ByteSpan(buffer_.data() + start, avail), eof);
+      std::size_t cut = chunker_.FindCut(ByteSpan(block_->data() + start, avail), eof);
       if (cut == 0) {
-        // Not enough bytes to decide: keep the tail, read more.
-        std::memmove(buffer_.data(), buffer_.data() + start, avail);
+        // Not enough bytes to decide: carry the tail (< max chunk size) to the
+        // front of a block no queued chunk uses, and read more.
+        std::shared_ptr<Bytes> old = block_;
+        Bytes& fresh = WritableBlock();
+        std::memmove(fresh.data(), old->data() + start, avail);
         len = avail;
         start = 0;
-        CAIRN_RETURN_IF_ERROR(Fill(stream, len, eof));
+        CAIRN_RETURN_IF_ERROR(Fill(stream, fresh, len, eof));
         continue;
       }
-      Bytes chunk(buffer_.begin() + static_cast<std::ptrdiff_t>(start),
-                  buffer_.begin() + static_cast<std::ptrdiff_t>(start + cut));
-      CAIRN_ASSIGN_OR_RETURN(std::size_t slot, pool_.Submit(std::move(chunk)));
+      CAIRN_ASSIGN_OR_RETURN(std::size_t slot,
+                             pool_.Submit(block_, ByteSpan(block_->data() + start, cut)));
       TreeEntry& e = entries_[index];
       e.content.push_back(ChunkSlice{ChunkId{}, 0, static_cast<std::uint32_t>(cut)});
       pending_.push_back({index, e.content.size() - 1, slot});
@@ -230,7 +247,7 @@ class BackupWalker {
   JobProgress* progress_;
   Chunker chunker_;
   ChunkHasher small_hasher_;
-  Bytes buffer_;
+  std::shared_ptr<Bytes> block_;  // the read block in use
   std::unordered_map<std::string, const TreeEntry*> files_cache_;
   std::vector<TreeEntry> entries_;
   std::vector<PendingSlice> pending_;

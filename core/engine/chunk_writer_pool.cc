@@ -25,15 +25,24 @@ void ChunkWriterPool::RecordError(Status s) {
 }
 
 Result<std::size_t> ChunkWriterPool::Submit(Bytes plaintext) {
+  auto owned = std::make_shared<const Bytes>(std::move(plaintext));
+  ByteSpan all(*owned);
+  return Enqueue(Task{std::move(owned), all, nullptr});
+}
+
+Result<std::size_t> ChunkWriterPool::Submit(std::shared_ptr<const Bytes> buffer, ByteSpan chunk) {
+  return Enqueue(Task{std::move(buffer), chunk, nullptr});
+}
+
+Result<std::size_t> ChunkWriterPool::Enqueue(Task task) {
   {
     std::lock_guard lock(mu_);
     if (!first_error_.ok()) return first_error_;
   }
   std::size_t slot = ids_.size();
   ids_.emplace_back();
-  if (!queue_.Push(Task{std::move(plaintext), &ids_.back()})) {
-    return Status::Cancelled("chunk writer pool is closed");
-  }
+  task.id_out = &ids_.back();
+  if (!queue_.Push(std::move(task))) return Status::Cancelled("chunk writer pool is closed");
   return slot;
 }
 

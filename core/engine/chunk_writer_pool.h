@@ -12,6 +12,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +35,9 @@ class ChunkWriterPool {
   // Queues one chunk; blocks while the queue is full. Fails fast with the
   // first worker error so a broken disk stops the walk early.
   Result<std::size_t> Submit(Bytes plaintext);
+  // The same for a chunk that lies inside a shared buffer (a read block of
+  // the walker): the task keeps the buffer alive instead of copying it.
+  Result<std::size_t> Submit(std::shared_ptr<const Bytes> buffer, ByteSpan chunk);
   // Drains the queue, joins the workers; returns the first error.
   Status Finish();
 
@@ -44,9 +48,11 @@ class ChunkWriterPool {
 
  private:
   struct Task {
-    Bytes data;
+    std::shared_ptr<const Bytes> buffer;  // owns the bytes of `data`
+    ByteSpan data;
     ChunkId* id_out;  // points into ids_; std::deque never moves elements
   };
+  Result<std::size_t> Enqueue(Task task);
   void WorkerLoop();
   void RecordError(Status s);
 
