@@ -222,59 +222,11 @@ std::optional<Bytes> Base64Decode(std::string_view text) {
 
 // ---------------------------------------------------------------- JSON
 
-namespace {
-// A string field: plain when valid UTF-8, else base64 under "<key>64".
-void PutString(json& j, const char* key, const std::string& value) {
-  if (IsValidUtf8(value)) {
-    j[key] = value;
-  } else {
-    j[std::string(key) + "64"] = Base64Encode(AsBytes(value));
-  }
-}
-}  // namespace
-
 json TreeEntryToJson(const TreeEntry& e) {
-  // Zero and empty fields are left out: absent means zero/empty.
-  json j = json::object();
-  PutString(j, "p", e.path);
-  for (const auto& [type, code] : kTypeCodes) {
-    if (type == e.type) j["t"] = code;
-  }
-  j["m"] = e.mode;
-  if (e.uid != 0) j["u"] = e.uid;
-  if (e.gid != 0) j["g"] = e.gid;
-  if (!e.uname.empty()) PutString(j, "un", e.uname);
-  if (!e.gname.empty()) PutString(j, "gn", e.gname);
-  if (e.mtime_ns != 0) j["mt"] = e.mtime_ns;
-  if (e.atime_ns != 0) j["at"] = e.atime_ns;
-  if (e.ctime_ns != 0) j["ct"] = e.ctime_ns;
-  if (e.size != 0) j["s"] = e.size;
-  if (e.inode != 0) j["ino"] = e.inode;
-  if (e.device != 0) j["dev"] = e.device;
-  if (e.nlink != 0) j["nl"] = e.nlink;
-  if (!e.link_target.empty()) PutString(j, "lt", e.link_target);
-  if (e.rdev_major != 0) j["rma"] = e.rdev_major;
-  if (e.rdev_minor != 0) j["rmi"] = e.rdev_minor;
-  if (!e.xattrs.empty()) {
-    json& x = j["x"] = json::array();
-    for (const auto& [name, value] : e.xattrs) {
-      if (IsValidUtf8(name)) {
-        x.push_back(json::array({name, Base64Encode(value)}));
-      } else {  // [ "", value, name as base64 ]
-        x.push_back(json::array({"", Base64Encode(value), Base64Encode(AsBytes(name))}));
-      }
-    }
-  }
-  if (!e.sparse.empty()) {
-    json& sp = j["sp"] = json::array();
-    for (const DataRegion& r : e.sparse) sp.push_back(json::array({r.offset, r.length}));
-  }
-  if (!e.content.empty()) {
-    json& c = j["c"] = json::array();
-    for (const ChunkSlice& s : e.content)
-      c.push_back(json::array({s.id.Hex(), s.offset, s.length}));
-  }
-  return j;
+  // One encoder of the format: AppendTreeEntryJson (the manifest's hot path).
+  std::string text;
+  AppendTreeEntryJson(text, e);
+  return json::parse(text);
 }
 
 namespace {

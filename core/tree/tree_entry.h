@@ -120,6 +120,7 @@ void from_json(const nlohmann::json& j, TreeEntry& entry);
 // document as TreeEntryToJson. Strings that are not valid UTF-8 (file names
 // are raw bytes) are written base64-encoded under the key with "64" appended
 // ("p64" for "p"), which the reader accepts in place of the plain key.
+// TreeEntryToJson is this text parsed back, for tests and small callers.
 void AppendTreeEntryJson(std::string& out, const TreeEntry& entry);
 // A JSON string literal (quotes included) of valid UTF-8 `s`.
 void AppendJsonString(std::string& out, std::string_view s);

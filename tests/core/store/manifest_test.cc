@@ -45,13 +45,22 @@ TEST_CASE("Manifest: entries survive a round trip, raw non-UTF-8 names included"
   CHECK(parsed->hostname.rfind("host", 0) == 0);
 }
 
-TEST_CASE("Manifest: the streamed entries are the same document as TreeEntryToJson", "[unit]") {
+TEST_CASE("Manifest: an entry is written as the documented compact JSON object", "[unit]") {
   TreeEntry e = FileEntry("dir/file");
   e.uid = 1000;
   e.sparse = {{0, 3}, {100, 2}};
   std::string streamed;
   AppendTreeEntryJson(streamed, e);
-  CHECK(nlohmann::json::parse(streamed) == TreeEntryToJson(e));
+  // docs/formats.md, "TreeEntry JSON": zero and empty fields left out.
+  nlohmann::json expected = nlohmann::json::parse(R"({
+    "p": "dir/file", "t": "f", "m": 420, "u": 1000, "mt": 1234567890123456789, "s": 5,
+    "sp": [[0, 3], [100, 2]],
+    "c": [["ab00000000000000000000000000000000000000000000000000000000000000", 7, 5]]})");
+  CHECK(nlohmann::json::parse(streamed) == expected);
+  std::string raw;
+  TreeEntry latin = FileEntry("caf\xe9");
+  AppendTreeEntryJson(raw, latin);
+  CHECK(nlohmann::json::parse(raw).at("p64") == "Y2Fm6Q==");  // raw bytes, base64
 }
 
 TEST_CASE("Manifest: a version from the future is refused naming both versions", "[unit]") {
