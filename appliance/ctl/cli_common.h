@@ -52,5 +52,6 @@ void RegisterSnapshotsCommand(CLI::App& app, CommandRegistry& reg, const Environ
 void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterVerifyCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterKeyCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 }  // namespace cairn::ctl

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   RegisterRestoreCommand(app, reg, env);
   RegisterVerifyCommand(app, reg, env);
   RegisterKeyCommands(app, reg, env);
+  RegisterCatalogCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -92,10 +92,19 @@ Result<StoreConfig> Store::ReadConfig(FileSystem& fs, const fs::path& dir) {
 }
 
 Result<std::unique_ptr<Store>> Store::Unlocked(FileSystem& fs, const fs::path& dir,
-                                               StoreConfig config, MasterKey master) {
+                                               StoreConfig config, MasterKey master,
+                                               bool fresh_catalog) {
   std::unique_ptr<Store> store(new Store(fs, dir));
   store->keys_ = DeriveKeys(master, config.store_id);
   CAIRN_RETURN_IF_ERROR(config.CheckMac(store->keys_));
+  if (fresh_catalog) {
+    // Never deleted: the old file may still help whoever investigates.
+    std::string suffix = ".old-" + std::to_string(DefaultClock().NowUnixNanos() / 1'000'000'000);
+    for (const char* name : {"catalog.db", "catalog.db-wal", "catalog.db-shm"}) {
+      CAIRN_ASSIGN_OR_RETURN(bool exists, fs.Exists(dir / name));
+      if (exists) CAIRN_RETURN_IF_ERROR(fs.Rename(dir / name, dir / (std::string(name) + suffix)));
+    }
+  }
   store->master_key_ = std::move(master);
   store->config_ = std::move(config);
   CAIRN_ASSIGN_OR_RETURN(store->catalog_, Catalog::Open(dir / kCatalogName));
@@ -103,7 +112,7 @@ Result<std::unique_ptr<Store>> Store::Unlocked(FileSystem& fs, const fs::path& d
 }
 
 Result<std::unique_ptr<Store>> Store::Open(FileSystem& fs, const fs::path& dir,
-                                           const KeySource& key) {
+                                           const KeySource& key, bool fresh_catalog) {
   CAIRN_ASSIGN_OR_RETURN(StoreConfig config, ReadConfig(fs, dir));
   std::optional<KeyFileKey> kek;
   if (key.key_file) {
@@ -117,7 +126,7 @@ Result<std::unique_ptr<Store>> Store::Open(FileSystem& fs, const fs::path& dir,
     auto master = kek ? UnwrapKeySlot(slot, &*kek, std::nullopt, config.store_id)
                       : UnwrapKeySlot(slot, nullptr, std::string_view(*key.passphrase),
                                       config.store_id);
-    if (master.ok()) return Unlocked(fs, dir, std::move(config), std::move(*master));
+    if (master.ok()) return Unlocked(fs, dir, std::move(config), std::move(*master), fresh_catalog);
     if (!master.error().IsPermissionDenied()) return master.error();
   }
   if (kek) {
@@ -273,6 +282,20 @@ Result<Manifest> Store::ReadManifest(std::string_view name, std::string_view sna
                               m.snapshot_id + ")");
   }
   return m;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::ListManifestFiles() {
+  std::vector<std::pair<std::string, std::string>> out;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.ListDirectory(dir_ / "snapshots"));
+  for (const std::string& name : names) {
+    if (!ValidateSnapshotName(name).ok()) continue;  // not ours (or a temporary)
+    CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                           fs_.ListDirectory(dir_ / "snapshots" / name));
+    for (const std::string& id : ids) {
+      if (ValidateSnapshotId(id).ok()) out.emplace_back(name, id);
+    }
+  }
+  return out;
 }
 
 Status Store::AddSlot(KeySlot slot) {

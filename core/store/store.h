@@ -65,8 +65,11 @@ class Store {
   // `key_file` (must not exist). Refuses to overwrite either.
   static Status Init(FileSystem& fs, const fs::path& dir, const fs::path& key_file,
                      const StoreOptions& options, Clock& clock = DefaultClock());
+  // With fresh_catalog=true the existing catalog (damaged or lost) is moved
+  // aside as catalog.db.old-<unix time> -- only after the key has proved to
+  // open the store -- and an empty one is created, for RebuildCatalog.
   static Result<std::unique_ptr<Store>> Open(FileSystem& fs, const fs::path& dir,
-                                             const KeySource& key);
+                                             const KeySource& key, bool fresh_catalog = false);
   // Opens with the master key itself (from a recovery kit). The config's MAC
   // proves the key belongs to this store.
   static Result<std::unique_ptr<Store>> OpenWithMasterKey(FileSystem& fs, const fs::path& dir,
@@ -96,6 +99,8 @@ class Store {
   // Seals and writes the manifest atomically; returns its sealed size.
   Result<std::uint64_t> WriteManifest(const Manifest& manifest, int zstd_level);
   Result<Manifest> ReadManifest(std::string_view name, std::string_view snapshot_id);
+  // Every (name, id) with a manifest file, whatever the catalog says.
+  Result<std::vector<std::pair<std::string, std::string>>> ListManifestFiles();
 
   // Adds a recovery passphrase key slot and rewrites the config atomically.
   Status AddPassphrase(std::string_view passphrase);
@@ -106,7 +111,8 @@ class Store {
   Store(FileSystem& fs, fs::path dir) : fs_(fs), dir_(std::move(dir)) {}
   static Result<StoreConfig> ReadConfig(FileSystem& fs, const fs::path& dir);
   static Result<std::unique_ptr<Store>> Unlocked(FileSystem& fs, const fs::path& dir,
-                                                 StoreConfig config, MasterKey master);
+                                                 StoreConfig config, MasterKey master,
+                                                 bool fresh_catalog = false);
   Status AddSlot(KeySlot slot);
 
   FileSystem& fs_;
