@@ -39,9 +39,13 @@ Result<std::size_t> ChunkWriterPool::Enqueue(Task task) {
     std::lock_guard lock(mu_);
     if (!first_error_.ok()) return first_error_;
   }
-  std::size_t slot = ids_.size();
-  ids_.emplace_back();
-  task.id_out = &ids_.back();
+  std::size_t slot;
+  {
+    std::lock_guard lock(ids_mu_);
+    slot = ids_.size();
+    ids_.emplace_back();
+    task.id_out = &ids_.back();
+  }
   if (!queue_.Push(std::move(task))) return Status::Cancelled("chunk writer pool is closed");
   return slot;
 }

@@ -7,8 +7,8 @@
 //
 // Slots: Submit() returns a slot number at once; the chunk's id is known
 // only after Finish(). The caller records slots and resolves them then.
-// Thread-safety: Submit/Finish from one thread (the walker); the rest is
-// internal.
+// Thread-safety: Submit from any thread (the walker and its chunker
+// threads); Finish from the walker once they are done.
 #pragma once
 
 #include <deque>
@@ -41,8 +41,8 @@ class ChunkWriterPool {
   // Drains the queue, joins the workers; returns the first error.
   Status Finish();
 
+  // Valid after Finish.
   const ChunkId& id(std::size_t slot) const { return ids_[slot]; }
-  std::size_t slot_count() const { return ids_.size(); }
   // Chunks this backup wrote (valid after Finish).
   const std::vector<NewChunk>& new_chunks() const { return new_chunks_; }
 
@@ -61,6 +61,7 @@ class ChunkWriterPool {
   JobProgress* progress_;
   BoundedQueue<Task> queue_;
   std::vector<std::thread> workers_;
+  std::mutex ids_mu_;  // guards the growth of ids_ (elements are written by workers)
   std::deque<ChunkId> ids_;
 
   std::mutex mu_;  // guards the members below
