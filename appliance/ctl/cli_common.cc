@@ -18,7 +18,8 @@ void AddStoreFlags(CLI::App* cmd, StoreFlags& flags, const Environment& env) {
                   "(env CAIRN_PASSPHRASE holds the passphrase itself)");
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, const Environment& env) {
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, const Environment& env,
+                                         bool fresh_catalog) {
   if (flags.store.empty()) {
     return Status::InvalidArgument("no store given: pass --store DIR or set CAIRN_STORE");
   }
@@ -35,7 +36,7 @@ Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, const Environm
         "no key given: pass --key-file FILE (or CAIRN_KEY_FILE), or --passphrase-file FILE with "
         "a recovery passphrase");
   }
-  return Store::Open(DefaultFileSystem(), flags.store, key);
+  return Store::Open(DefaultFileSystem(), flags.store, key, fresh_catalog);
 }
 
 Result<std::string> ReadSecretFile(const std::string& path) {

@@ -30,7 +30,9 @@ struct StoreFlags {
 
 // --store, --key-file, --passphrase-file on `cmd`, defaulted from env.
 void AddStoreFlags(CLI::App* cmd, StoreFlags& flags, const Environment& env);
-Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, const Environment& env);
+// fresh_catalog: see Store::Open (catalog rebuild).
+Result<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags, const Environment& env,
+                                         bool fresh_catalog = false);
 
 // Reads a secret from a file (first line, trailing newline removed).
 Result<std::string> ReadSecretFile(const std::string& path);

@@ -16,21 +16,7 @@ void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environm
   AddStoreFlags(rebuild, *flags, env);
   rebuild->callback([&reg, flags, &env] {
     reg.runner = [flags, &env] {
-      StoreFlags f = *flags;
-      if (f.store.empty()) return Fail(Status::InvalidArgument("no store given: pass --store DIR"));
-      KeySource key;
-      if (!f.passphrase_file.empty()) {
-        auto p = ReadSecretFile(f.passphrase_file);
-        if (!p.ok()) return Fail(p.error());
-        key.passphrase = *p;
-      } else if (!f.key_file.empty()) {
-        key.key_file = f.key_file;
-      } else if (!env.passphrase.empty()) {
-        key.passphrase = env.passphrase;
-      } else {
-        return Fail(Status::InvalidArgument("no key given: pass --key-file FILE"));
-      }
-      auto store = Store::Open(DefaultFileSystem(), f.store, key, /*fresh_catalog=*/true);
+      auto store = OpenStore(*flags, env, /*fresh_catalog=*/true);
       if (!store.ok()) return Fail(store.error());
       auto report = RebuildCatalog(**store);
       if (!report.ok()) return Fail(report.error().WithContext("catalog rebuild failed"));

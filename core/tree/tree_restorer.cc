@@ -76,7 +76,9 @@ Status TreeRestorer::BeginFile(const TreeEntry& entry) {
 
 Status TreeRestorer::EndFile() {
   file_path_ = false;
-  if (cursor_.position() == cursor_.length() && !entry_failed_) {
+  // Writes on this path are queued, never failed here: a write error comes
+  // back from the pool (TakeFailedEntries); only short content is known now.
+  if (cursor_.position() == cursor_.length()) {
     writers_->Close(true, {});
     return Status::Ok();  // a write error, if any, is reported by TakeFailedEntries
   }
