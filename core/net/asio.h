@@ -1,0 +1,21 @@
+// The one way into Boost.Asio / Beast for Cairn code (see CONVENTIONS.md,
+// "Known traps"): Boost 1.74's awaitable.hpp uses std::exchange without
+// including <utility>, which GCC 12 does not pull in transitively. Include
+// this header, never boost/asio*.hpp or boost/beast*.hpp directly.
+#pragma once
+
+#include <utility>  // must precede Asio (see above)
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+namespace cairn {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+}  // namespace cairn
