@@ -16,7 +16,19 @@ namespace {
 // Column order shared by every snapshot query and ReadSnapshotRow().
 constexpr std::string_view kSnapshotColumns =
     "id, name, created_unix_ns, source, hostname, file_count, dir_count, bytes_read, "
-    "bytes_new, bytes_stored, chunk_count, manifest_bytes, tags";
+    "bytes_new, bytes_stored, chunk_count, manifest_bytes, tags, cluster";
+
+// "WHERE name = ?1 AND cluster = ?2 " for the filters given (the numbers stay
+// fixed so binding does not depend on which are present). Separate
+// conditions rather than "?1 IS NULL OR name = ?1", which would keep SQLite
+// from using the (name, created_unix_ns) index.
+std::string WhereNameCluster(const std::optional<std::string>& name,
+                             const std::optional<std::string>& cluster) {
+  std::string where;
+  if (name) where += "WHERE name = ?1 ";
+  if (cluster) where += (name ? "AND" : "WHERE") + std::string(" cluster = ?2 ");
+  return where;
+}
 
 std::string SelectSnapshots(std::string_view tail) {
   std::string sql = "SELECT ";
@@ -103,7 +115,7 @@ Status Catalog::CommitSnapshotInTransaction(const SnapshotRecord& s, std::string
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement insert_snapshot,
       db_->Prepare("INSERT INTO snapshots (" + std::string(kSnapshotColumns) +
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
   // A chunk already present keeps its row: its sizes describe the same bytes
   // and its refcount belongs to earlier snapshots.
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement insert_chunk,
@@ -127,6 +139,7 @@ Status Catalog::CommitSnapshotInTransaction(const SnapshotRecord& s, std::string
   if (st.ok()) st = insert_snapshot.BindUint64(11, s.chunk_count);
   if (st.ok()) st = insert_snapshot.BindUint64(12, s.manifest_bytes);
   if (st.ok()) st = insert_snapshot.BindText(13, tags_json);
+  if (st.ok()) st = insert_snapshot.BindText(14, s.cluster);
   if (st.ok()) st = insert_snapshot.Run();
   CAIRN_RETURN_IF_ERROR(st);
 
@@ -178,6 +191,7 @@ Result<SnapshotRecord> Catalog::ReadSnapshotRow(const SqliteStatement& stmt) {
     }
     r.tags.push_back(tag.get<std::string>());
   }
+  r.cluster = stmt.ColumnText(13);
   return r;
 }
 
@@ -192,14 +206,13 @@ Result<std::vector<SnapshotRecord>> Catalog::QuerySnapshots(SqliteStatement& stm
   return out;
 }
 
-Result<std::vector<SnapshotRecord>> Catalog::ListSnapshots(std::optional<std::string> name) {
-  // Two statements rather than "?1 IS NULL OR name = ?1", which would keep
-  // SQLite from using the (name, created_unix_ns) index.
+Result<std::vector<SnapshotRecord>> Catalog::ListSnapshots(std::optional<std::string> name,
+                                                            std::optional<std::string> cluster) {
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_->Prepare(name ? SelectSnapshots("WHERE name = ?1 ORDER BY created_unix_ns, id")
-                        : SelectSnapshots("ORDER BY created_unix_ns, id")));
+      db_->Prepare(SelectSnapshots(WhereNameCluster(name, cluster) + "ORDER BY created_unix_ns, id")));
   if (name) CAIRN_RETURN_IF_ERROR(stmt.BindText(1, *name));
+  if (cluster) CAIRN_RETURN_IF_ERROR(stmt.BindText(2, *cluster));
   return QuerySnapshots(stmt);
 }
 
@@ -238,13 +251,13 @@ Result<SnapshotRecord> Catalog::FindSnapshot(std::string_view id_or_unique_prefi
   return Status::InvalidArgument(std::move(msg));
 }
 
-Result<std::optional<SnapshotRecord>> Catalog::LatestSnapshot(std::optional<std::string> name) {
-  CAIRN_ASSIGN_OR_RETURN(
-      SqliteStatement stmt,
-      db_->Prepare(
-          name ? SelectSnapshots("WHERE name = ?1 ORDER BY created_unix_ns DESC, id DESC LIMIT 1")
-               : SelectSnapshots("ORDER BY created_unix_ns DESC, id DESC LIMIT 1")));
+Result<std::optional<SnapshotRecord>> Catalog::LatestSnapshot(std::optional<std::string> name,
+                                                               std::optional<std::string> cluster) {
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                         db_->Prepare(SelectSnapshots(WhereNameCluster(name, cluster) +
+                                                      "ORDER BY created_unix_ns DESC, id DESC LIMIT 1")));
   if (name) CAIRN_RETURN_IF_ERROR(stmt.BindText(1, *name));
+  if (cluster) CAIRN_RETURN_IF_ERROR(stmt.BindText(2, *cluster));
   CAIRN_ASSIGN_OR_RETURN(auto rows, QuerySnapshots(stmt));
   if (rows.empty()) return std::optional<SnapshotRecord>();
   return std::optional<SnapshotRecord>(std::move(rows.front()));

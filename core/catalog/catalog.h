@@ -41,6 +41,7 @@ class SqliteStatement;
 struct SnapshotRecord {
   std::string id;        // unique; FindSnapshot accepts a unique prefix of it
   std::string name;      // backup set name, e.g. "web01:/etc"; not unique
+  std::string cluster;   // owning cluster (agent snapshots); "" in local mode
   std::string source;    // what was backed up (path, archive name, ...)
   std::string hostname;  // machine the backup came from
   std::int64_t created_unix_ns = 0;
@@ -114,14 +115,18 @@ class Catalog {
   Result<bool> HasChunk(const ChunkId& id);
   Result<std::optional<ChunkRecord>> GetChunk(const ChunkId& id);
 
-  // Snapshots, oldest first (ties by id); only those named `name` if given.
-  Result<std::vector<SnapshotRecord>> ListSnapshots(std::optional<std::string> name = std::nullopt);
+  // Snapshots, oldest first (ties by id); only those named `name` and/or of
+  // `cluster` if given.
+  Result<std::vector<SnapshotRecord>> ListSnapshots(std::optional<std::string> name = std::nullopt,
+                                                    std::optional<std::string> cluster = std::nullopt);
   // By full id, or by a prefix matching exactly one id. NotFound when nothing
   // matches; InvalidArgument "ambiguous prefix ..., matches: a, b" otherwise.
   Result<SnapshotRecord> FindSnapshot(std::string_view id_or_unique_prefix);
-  // The newest snapshot (of `name`, if given); nullopt when there is none.
+  // The newest snapshot (of `name` and/or `cluster`, if given); nullopt when
+  // there is none.
   Result<std::optional<SnapshotRecord>> LatestSnapshot(
-      std::optional<std::string> name = std::nullopt);
+      std::optional<std::string> name = std::nullopt,
+      std::optional<std::string> cluster = std::nullopt);
 
   // Records a successful verification of `ids` at `unix_ns`, in one
   // transaction. Ids not in the catalog are skipped: the store is

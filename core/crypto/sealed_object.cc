@@ -51,7 +51,7 @@ Aes256Gcm::Nonce NonceOf(const std::uint8_t* header) {
 }  // namespace
 
 ObjectSealer::ObjectSealer(const DataKey& key, int zstd_level)
-    : gcm_(key.bytes), compressor_(zstd_level) {}
+    : gcm_(key.bytes), encoder_(zstd_level) {}
 
 Result<Bytes> ObjectSealer::Seal(ObjectType type, ByteSpan name, ByteSpan plaintext) {
   CAIRN_RETURN_IF_ERROR(CheckName(type, name).WithContext("seal"));
@@ -60,30 +60,27 @@ Result<Bytes> ObjectSealer::Seal(ObjectType type, ByteSpan name, ByteSpan plaint
                                    std::to_string(plaintext.size()) +
                                    " bytes is over the 4 GiB object limit");
   }
-  // Keep the zstd frame only if it saves at least 1/32 (~3%): decompressing
-  // costs time on every read, and incompressible data grows a little.
-  ObjectCodec codec = ObjectCodec::kRaw;
-  ByteSpan payload = plaintext;
-  if (!plaintext.empty()) {
-    CAIRN_RETURN_IF_ERROR(compressor_.CompressTo(plaintext, frame_));
-    if (frame_.size() <= plaintext.size() - plaintext.size() / 32) {
-      codec = ObjectCodec::kZstd;
-      payload = frame_;
-    }
-  }
+  CAIRN_ASSIGN_OR_RETURN(EncodedPayload payload, encoder_.Encode(plaintext));
+  return SealEncoded(type, name, payload);
+}
 
-  Bytes out(kSealedOverhead + payload.size());
+Result<Bytes> ObjectSealer::SealEncoded(ObjectType type, ByteSpan name,
+                                        const EncodedPayload& payload) {
+  CAIRN_RETURN_IF_ERROR(CheckName(type, name).WithContext("seal"));
+  CAIRN_RETURN_IF_ERROR(CheckPayloadShape(payload.codec, payload.plain_size, payload.bytes.size())
+                            .WithContext("seal " + Describe(type, name)));
+  Bytes out(kSealedOverhead + payload.bytes.size());
   std::uint8_t* h = out.data();
   std::memcpy(h, kSealedMagic, 4);
   h[4] = kSealedFormatVersion;
   h[5] = static_cast<std::uint8_t>(type);
-  h[6] = static_cast<std::uint8_t>(codec);
+  h[6] = static_cast<std::uint8_t>(payload.codec);
   h[7] = 0;
-  PutU32(h + 8, static_cast<std::uint32_t>(plaintext.size()));
+  PutU32(h + 8, payload.plain_size);
   CAIRN_RETURN_IF_ERROR(FillRandom({h + kNonceOffset, Aes256Gcm::kNonceSize}));
   const ByteSpan aad[] = {ByteSpan(h, kSealedHeaderSize), name};
   CAIRN_RETURN_IF_ERROR(
-      gcm_.Seal(NonceOf(h), aad, payload, MutableByteSpan(out).subspan(kSealedHeaderSize))
+      gcm_.Seal(NonceOf(h), aad, payload.bytes, MutableByteSpan(out).subspan(kSealedHeaderSize))
           .WithContext("seal " + Describe(type, name)));
   return out;
 }
@@ -92,6 +89,22 @@ ObjectOpener::ObjectOpener(const DataKey& key) : gcm_(key.bytes) {}
 
 Result<Bytes> ObjectOpener::Open(ObjectType expected, ByteSpan name, ByteSpan sealed,
                                  std::size_t max_plaintext) {
+  CAIRN_ASSIGN_OR_RETURN(OpenedPayload payload,
+                         OpenEncoded(expected, name, sealed, max_plaintext));
+  // Raw: the decrypted payload is the plaintext (its shape was checked).
+  if (payload.codec == ObjectCodec::kRaw) return std::move(payload.bytes);
+  // Authenticated yet undecodable: written by a buggy or hostile key holder.
+  auto plain = DecodePayload(decompressor_, payload.codec, payload.plain_size, payload.bytes,
+                             max_plaintext);
+  if (!plain.ok()) {
+    return Status::Corruption("sealed " + Describe(expected, name) + ": " +
+                              plain.error().message());
+  }
+  return plain;
+}
+
+Result<OpenedPayload> ObjectOpener::OpenEncoded(ObjectType expected, ByteSpan name,
+                                                ByteSpan sealed, std::size_t max_plaintext) {
   CAIRN_RETURN_IF_ERROR(CheckName(expected, name).WithContext("open"));
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("sealed " + Describe(expected, name) + ": " + what);
@@ -114,11 +127,8 @@ Result<Bytes> ObjectOpener::Open(ObjectType expected, ByteSpan name, ByteSpan se
     return corrupt(std::string("header says it is a ") +
                    std::string(TypeName(static_cast<ObjectType>(h[5]))));
   }
-  if (h[6] != static_cast<std::uint8_t>(ObjectCodec::kRaw) &&
-      h[6] != static_cast<std::uint8_t>(ObjectCodec::kZstd)) {
-    return corrupt("unknown codec " + std::to_string(h[6]));
-  }
-  const auto codec = static_cast<ObjectCodec>(h[6]);
+  auto codec = CodecFromByte(h[6]);
+  if (!codec.ok()) return corrupt(codec.error().message());
   if (h[7] != 0) return corrupt("reserved header byte is " + std::to_string(h[7]) + ", not 0");
   const std::size_t length = GetU32(h + 8);
   if (length > max_plaintext) {
@@ -127,45 +137,24 @@ Result<Bytes> ObjectOpener::Open(ObjectType expected, ByteSpan name, ByteSpan se
   }
   const ByteSpan body = sealed.subspan(kSealedHeaderSize);
   const std::size_t payload_size = body.size() - Aes256Gcm::kTagSize;
-  // Consistency checks before any decryption work: a raw payload is exactly
-  // the plaintext; we only ever store a zstd frame that is smaller.
-  if (codec == ObjectCodec::kRaw && payload_size != length) {
-    return corrupt("raw payload is " + std::to_string(payload_size) +
-                   " bytes but the header declares " + std::to_string(length) +
-                   " (truncated or extended)");
-  }
-  if (codec == ObjectCodec::kZstd && (payload_size == 0 || payload_size >= length)) {
-    return corrupt("zstd payload of " + std::to_string(payload_size) + " bytes is impossible for " +
-                   std::to_string(length) + " bytes of plaintext");
-  }
+  // Before any decryption work: a raw payload is exactly the plaintext; we
+  // only ever store a zstd frame that is smaller.
+  Status shape = CheckPayloadShape(*codec, length, payload_size);
+  if (!shape.ok()) return corrupt(shape.message());
 
   const ByteSpan aad[] = {sealed.first(kSealedHeaderSize), name};
-  Bytes plaintext;
-  MutableByteSpan target;
-  if (codec == ObjectCodec::kRaw) {
-    plaintext.resize(length);
-    target = plaintext;
-  } else {
-    frame_.resize(payload_size);
-    target = frame_;
-  }
-  Status s = gcm_.Open(NonceOf(h), aad, body, target);
+  OpenedPayload out;
+  out.codec = *codec;
+  out.plain_size = static_cast<std::uint32_t>(length);
+  out.bytes.resize(payload_size);
+  Status s = gcm_.Open(NonceOf(h), aad, body, out.bytes);
   if (s.IsCorruption()) {
     return corrupt(
         "authentication failed: wrong data key, changed bytes, or the object was stored under "
         "another name");
   }
   CAIRN_RETURN_IF_ERROR(s.WithContext("open " + Describe(expected, name)));
-  if (codec == ObjectCodec::kZstd) {
-    s = decompressor_.DecompressTo(frame_, length, plaintext);
-    // Authenticated yet undecodable: written by a buggy or hostile key holder.
-    if (!s.ok()) return corrupt(s.message());
-    if (plaintext.size() != length) {
-      return corrupt("decompressed to " + std::to_string(plaintext.size()) +
-                     " bytes but the header declares " + std::to_string(length));
-    }
-  }
-  return plaintext;
+  return out;
 }
 
 }  // namespace cairn

@@ -28,12 +28,12 @@
 #include "core/base/status.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/compressor.h"
+#include "core/crypto/payload_codec.h"
 #include "core/crypto/secret_key.h"
 
 namespace cairn {
 
 enum class ObjectType : std::uint8_t { kChunk = 1, kManifest = 2 };
-enum class ObjectCodec : std::uint8_t { kRaw = 0, kZstd = 1 };
 
 inline constexpr char kSealedMagic[4] = {'C', 'R', 'N', '1'};
 inline constexpr std::uint8_t kSealedFormatVersion = 1;
@@ -54,11 +54,22 @@ class ObjectSealer {
   // random nonce. InvalidArgument for a bad name or a plaintext over
   // kMaxSealedPlaintext; IoError if randomness or the cipher fails.
   Result<Bytes> Seal(ObjectType type, ByteSpan name, ByteSpan plaintext);
+  // Seals a payload that is already encoded (an agent's upload, checked by
+  // the caller to decode to the content its id names): no second compression.
+  // Corruption when the payload's shape is impossible for its codec.
+  Result<Bytes> SealEncoded(ObjectType type, ByteSpan name, const EncodedPayload& payload);
 
  private:
   Aes256Gcm gcm_;
-  Compressor compressor_;
-  Bytes frame_;  // scratch for the zstd frame, reused across calls
+  PayloadEncoder encoder_;
+};
+
+// A sealed object decrypted but not decoded: what the appliance serves to an
+// agent, which decodes (and checks the id) itself.
+struct OpenedPayload {
+  ObjectCodec codec = ObjectCodec::kRaw;
+  std::uint32_t plain_size = 0;
+  Bytes bytes;
 };
 
 class ObjectOpener {
@@ -74,11 +85,13 @@ class ObjectOpener {
   // InvalidArgument. Never reads outside `sealed`.
   Result<Bytes> Open(ObjectType expected, ByteSpan name, ByteSpan sealed,
                      std::size_t max_plaintext);
+  // The same checks and authentication, without decoding the payload.
+  Result<OpenedPayload> OpenEncoded(ObjectType expected, ByteSpan name, ByteSpan sealed,
+                                    std::size_t max_plaintext);
 
  private:
   Aes256Gcm gcm_;
   Decompressor decompressor_;
-  Bytes frame_;  // scratch for the decrypted zstd frame, reused across calls
 };
 
 }  // namespace cairn

@@ -13,6 +13,7 @@
 #include "core/crypto/chunk_hasher.h"
 #include "core/crypto/random.h"
 #include "core/engine/chunk_writer_pool.h"
+#include "core/engine/local_backup_target.h"
 #include "core/engine/large_file_chunker.h"
 #include "core/base/bounded_queue.h"
 
@@ -48,14 +49,14 @@ void TrimRegions(std::vector<DataRegion>& regions, std::uint64_t length) {
 // The walker: everything that runs on the calling thread.
 class BackupWalker {
  public:
-  BackupWalker(Store& store, EntrySource& source, ChunkWriterPool& pool, JobProgress* progress,
-               const Manifest* parent)
-      : store_(store),
+  BackupWalker(const DedupParams& dedup, EntrySource& source, ChunkWriterPool& pool,
+               JobProgress* progress, const Manifest* parent)
+      : dedup_(dedup),
         source_(source),
         pool_(pool),
         progress_(progress),
-        chunker_(store.config().chunker, store.keys().gear_table),
-        small_hasher_(store.keys().id),
+        chunker_(dedup.chunker, dedup.gear_table),
+        small_hasher_(dedup.id_key),
         inline_chunker_(chunker_, pool, progress),
         job_queue_(2) {
     if (source.supports_files_cache()) {
@@ -146,7 +147,7 @@ class BackupWalker {
       return Status::Ok();
     }
     CAIRN_ASSIGN_OR_RETURN(auto stream, source_.OpenContent(e));
-    const std::uint32_t pack_below = store_.config().pack_below;
+    const std::uint32_t pack_below = dedup_.pack_below;
     // Large files of a directory go to the chunker threads; the walk goes on.
     // (A tar member must be read before the next one, so it is read here.)
     if (chunker_threads_ && e.ContentLength() >= pack_below) {
@@ -266,7 +267,7 @@ class BackupWalker {
     entries_[index].content.push_back(
         ChunkSlice{ChunkId{}, offset, static_cast<std::uint32_t>(data.size())});
     pack_members_.push_back(index);
-    if (pack_.size() >= store_.config().chunker.avg_size) return FlushPack();
+    if (pack_.size() >= dedup_.chunker.avg_size) return FlushPack();
     return Status::Ok();
   }
 
@@ -279,7 +280,7 @@ class BackupWalker {
     return Status::Ok();
   }
 
-  Store& store_;
+  const DedupParams& dedup_;
   EntrySource& source_;
   ChunkWriterPool& pool_;
   JobProgress* progress_;
@@ -309,8 +310,8 @@ Result<std::string> NewSnapshotId() {
   return ToHex(raw);
 }
 
-Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRequest& request,
-                               Clock& clock) {
+Result<BackupResult> RunBackup(BackupTarget& target, EntrySource& source,
+                               const BackupRequest& request, Clock& clock) {
   CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(request.name));
   const std::int64_t started = clock.MonotonicNanos();
   BackupResult result;
@@ -319,25 +320,29 @@ Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRe
   // The files cache is the previous snapshot of the same name.
   std::optional<Manifest> parent;
   if (request.use_files_cache && source.supports_files_cache()) {
-    CAIRN_ASSIGN_OR_RETURN(auto latest, store.catalog().LatestSnapshot(request.name));
-    if (latest) {
-      auto m = store.ReadManifest(request.name, latest->id);
-      if (m.ok()) {
-        parent = std::move(*m);
-        result.parent_id = latest->id;
-      } else {
-        result.warnings.push_back("files cache unavailable (" + m.error().ToString() +
-                                  "): every file is read again");
-      }
+    auto found = target.FindParent(request.name);
+    if (!found.ok()) {
+      result.warnings.push_back("files cache unavailable (" + found.error().ToString() +
+                                "): every file is read again");
+    } else if (*found) {
+      result.parent_id = (*found)->id;
+      parent = std::move((*found)->manifest);
     }
   }
 
-  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> known, store.catalog().AllChunkIds());
+  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> known, target.KnownChunkIds());
   ChunkIndex index(known);
+  known = {};
   int threads = request.threads > 0 ? request.threads
                                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  ChunkWriterPool pool(store, index, threads, request.progress);
-  BackupWalker walker(store, source, pool, request.progress, parent ? &*parent : nullptr);
+  std::vector<std::unique_ptr<ChunkSink>> sinks;
+  for (int i = 0; i < threads; ++i) {
+    CAIRN_ASSIGN_OR_RETURN(auto sink, target.NewChunkSink());
+    sinks.push_back(std::move(sink));
+  }
+  const DedupParams& dedup = target.dedup();
+  ChunkWriterPool pool(dedup.id_key, std::move(sinks), index, request.progress);
+  BackupWalker walker(dedup, source, pool, request.progress, parent ? &*parent : nullptr);
 
   Manifest manifest;
   Status walked = walker.Walk(manifest.figures);
@@ -370,35 +375,21 @@ Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRe
   f.chunks_referenced = referenced.size();
   f.duration_ns = clock.MonotonicNanos() - started;
 
-  // Commit order: chunk names durable -> manifest -> catalog row.
-  CAIRN_RETURN_IF_ERROR(store.CommitChunks());
-  if (request.TEST_fail_before_manifest) {
-    return Status::IoError("TEST: injected failure before the manifest");
-  }
-  CAIRN_ASSIGN_OR_RETURN(result.manifest_bytes,
-                         store.WriteManifest(manifest, store.config().zstd_level));
-
-  SnapshotRecord record;
-  record.id = manifest.snapshot_id;
-  record.name = manifest.name;
-  record.source = manifest.source;
-  record.hostname = manifest.hostname;
-  record.created_unix_ns = manifest.created_unix_ns;
-  record.file_count = f.files;
-  record.dir_count = f.directories;
-  record.bytes_read = f.bytes_logical;
-  record.bytes_new = f.bytes_new;
-  record.bytes_stored = f.bytes_stored;
-  record.chunk_count = f.chunks_referenced;
-  record.manifest_bytes = result.manifest_bytes;
-  record.tags = manifest.tags;
   std::vector<ChunkId> referenced_list(referenced.begin(), referenced.end());
-  CAIRN_RETURN_IF_ERROR(store.catalog().CommitSnapshot(record, pool.new_chunks(), referenced_list));
-
+  CAIRN_ASSIGN_OR_RETURN(result.manifest_bytes,
+                         target.Commit(manifest, pool.new_chunks(), referenced_list));
+  result.snapshot_id = manifest.snapshot_id;
   result.figures = f;
   for (auto& w : source.TakeWarnings()) result.warnings.push_back(std::move(w));
   for (auto& w : walker.TakeWarnings()) result.warnings.push_back(std::move(w));
   return result;
+}
+
+Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRequest& request,
+                               Clock& clock) {
+  LocalBackupTarget target(store);
+  target.TEST_fail_before_manifest = request.TEST_fail_before_manifest;
+  return RunBackup(target, source, request, clock);
 }
 
 }  // namespace cairn

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/base/clock.h"
+#include "core/engine/backup_target.h"
 #include "core/engine/entry_source.h"
 #include "core/engine/progress.h"
 #include "core/store/manifest.h"
@@ -39,6 +40,9 @@ struct BackupResult {
   std::vector<std::string> warnings;
 };
 
+Result<BackupResult> RunBackup(BackupTarget& target, EntrySource& source,
+                               const BackupRequest& request, Clock& clock = DefaultClock());
+// Into a local store (LocalBackupTarget).
 Result<BackupResult> RunBackup(Store& store, EntrySource& source, const BackupRequest& request,
                                Clock& clock = DefaultClock());
 

@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "core/crypto/sealed_object.h"
+#include "core/engine/local_backup_target.h"
 
 namespace cairn {
 
@@ -48,21 +49,10 @@ Result<RebuildReport> RebuildCatalog(Store& store) {
       }
       indexed.insert(c);
     }
-    const BackupFigures& f = m->figures;
-    SnapshotRecord record;
-    record.id = m->snapshot_id;
-    record.name = m->name;
-    record.source = m->source;
-    record.hostname = m->hostname;
-    record.created_unix_ns = m->created_unix_ns;
-    record.file_count = f.files;
-    record.dir_count = f.directories;
-    record.bytes_read = f.bytes_logical;
-    record.bytes_new = f.bytes_new;
-    record.bytes_stored = f.bytes_stored;
-    record.chunk_count = referenced.size();
-    record.tags = m->tags;
-    CAIRN_ASSIGN_OR_RETURN(record.manifest_bytes, store.fs().FileSize(store.ManifestPath(name, id)));
+    CAIRN_ASSIGN_OR_RETURN(std::uint64_t manifest_bytes,
+                           store.fs().FileSize(store.ManifestPath(name, id)));
+    SnapshotRecord record = SnapshotRecordOf(*m, manifest_bytes);
+    record.chunk_count = referenced.size();  // what the manifest really names
     std::vector<ChunkId> refs(referenced.begin(), referenced.end());
     CAIRN_RETURN_IF_ERROR(store.catalog().CommitSnapshot(record, new_chunks, refs)
                               .WithContext("rebuild snapshot " + name + "/" + id));

@@ -1,13 +1,17 @@
 #include "core/engine/chunk_prefetcher.h"
 
-#include "core/store/chunk_reader.h"
 
 namespace cairn {
 
-ChunkPrefetcher::ChunkPrefetcher(Store& store, std::vector<ChunkId> sequence, int threads,
-                                 std::size_t window)
-    : store_(store), sequence_(std::move(sequence)), window_(std::max<std::size_t>(window, 1)) {
-  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+ChunkPrefetcher::ChunkPrefetcher(std::vector<std::unique_ptr<ChunkFetcher>> fetchers,
+                                 std::vector<ChunkId> sequence, std::size_t window)
+    : fetchers_(std::move(fetchers)),
+      sequence_(std::move(sequence)),
+      window_(std::max<std::size_t>(window, 1)) {
+  for (auto& f : fetchers_) {
+    ChunkFetcher* fetcher = f.get();
+    workers_.emplace_back([this, fetcher] { WorkerLoop(*fetcher); });
+  }
 }
 
 ChunkPrefetcher::~ChunkPrefetcher() {
@@ -19,8 +23,7 @@ ChunkPrefetcher::~ChunkPrefetcher() {
   for (auto& t : workers_) t.join();
 }
 
-void ChunkPrefetcher::WorkerLoop() {
-  ChunkReader reader(store_);
+void ChunkPrefetcher::WorkerLoop(ChunkFetcher& fetcher) {
   while (true) {
     std::size_t index;
     {
@@ -31,7 +34,7 @@ void ChunkPrefetcher::WorkerLoop() {
       if (stop_ || next_claim_ >= sequence_.size()) return;
       index = next_claim_++;
     }
-    auto plain = reader.Read(sequence_[index]);
+    auto plain = fetcher.Fetch(sequence_[index]);
     Result<std::shared_ptr<const Bytes>> out =
         plain.ok() ? Result<std::shared_ptr<const Bytes>>(
                          std::make_shared<const Bytes>(std::move(*plain)))

@@ -1,6 +1,6 @@
 // ChunkPrefetcher: the parallel half of restore. Given the chunks a restore
-// will need, in the order it needs them, N workers read, authenticate and
-// decompress ahead of the writer, at most `window` chunks ahead (bounded
+// will need, in the order it needs them, N workers fetch them (read,
+// authenticate, decompress, check the id) ahead of the writer, at most `window` chunks ahead (bounded
 // memory). The writer takes them strictly in order with Get().
 // Thread-safety: Get() from one thread; workers are internal.
 #pragma once
@@ -13,13 +13,15 @@
 #include <vector>
 
 #include "core/engine/progress.h"
-#include "core/store/store.h"
+#include "core/engine/chunk_fetcher.h"
 
 namespace cairn {
 
 class ChunkPrefetcher {
  public:
-  ChunkPrefetcher(Store& store, std::vector<ChunkId> sequence, int threads, std::size_t window);
+  // One worker per fetcher.
+  ChunkPrefetcher(std::vector<std::unique_ptr<ChunkFetcher>> fetchers, std::vector<ChunkId> sequence,
+                  std::size_t window);
   ~ChunkPrefetcher();
   ChunkPrefetcher(const ChunkPrefetcher&) = delete;
   ChunkPrefetcher& operator=(const ChunkPrefetcher&) = delete;
@@ -29,9 +31,9 @@ class ChunkPrefetcher {
   std::size_t size() const { return sequence_.size(); }
 
  private:
-  void WorkerLoop();
+  void WorkerLoop(ChunkFetcher& fetcher);
 
-  Store& store_;
+  std::vector<std::unique_ptr<ChunkFetcher>> fetchers_;
   const std::vector<ChunkId> sequence_;
   const std::size_t window_;
   std::mutex mu_;

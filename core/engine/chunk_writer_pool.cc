@@ -1,15 +1,18 @@
 #include "core/engine/chunk_writer_pool.h"
 
 #include "core/crypto/chunk_hasher.h"
-#include "core/crypto/sealed_object.h"
 
 namespace cairn {
 
-ChunkWriterPool::ChunkWriterPool(Store& store, ChunkIndex& index, int threads,
-                                 JobProgress* progress)
-    : store_(store), index_(index), progress_(progress),
-      queue_(static_cast<std::size_t>(threads) + 2) {
-  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+ChunkWriterPool::ChunkWriterPool(const IdKey& id_key, std::vector<std::unique_ptr<ChunkSink>> sinks,
+                                 ChunkIndex& index, JobProgress* progress)
+    : id_key_(id_key), sinks_(std::move(sinks)), index_(index), progress_(progress),
+      queue_(sinks_.size() + 2) {
+  for (auto& sink : sinks_) {
+    ChunkSink* s = sink.get();
+    s->set_progress(progress_);
+    workers_.emplace_back([this, s] { WorkerLoop(*s); });
+  }
 }
 
 ChunkWriterPool::~ChunkWriterPool() {
@@ -57,13 +60,14 @@ Status ChunkWriterPool::Finish() {
   }
   std::lock_guard lock(mu_);
   finished_ = true;
+  for (auto& sink : sinks_) {
+    for (const NewChunk& c : sink->TakeNewChunks()) new_chunks_.push_back(c);
+  }
   return first_error_;
 }
 
-void ChunkWriterPool::WorkerLoop() {
-  // Per-thread crypto contexts: cheap to build, never shared.
-  ChunkHasher hasher(store_.keys().id);
-  ObjectSealer sealer(store_.keys().data, store_.config().zstd_level);
+void ChunkWriterPool::WorkerLoop(ChunkSink& sink) {
+  ChunkHasher hasher(id_key_);  // per-thread context: cheap, never shared
   while (auto task = queue_.Pop()) {
     {
       std::lock_guard lock(mu_);
@@ -73,22 +77,17 @@ void ChunkWriterPool::WorkerLoop() {
     *task->id_out = id;
     if (progress_) progress_->Add(progress_->chunks_done, 1);
     if (!index_.InsertIfAbsent(id)) continue;  // deduplicated
-    auto sealed = sealer.Seal(ObjectType::kChunk, id.bytes, task->data);
-    if (!sealed.ok()) {
-      RecordError(sealed.error().WithContext("seal chunk " + id.Hex()));
-      continue;
-    }
-    auto written = store_.WriteChunk(id, *sealed);
-    if (!written.ok()) {
-      RecordError(written.error());
-      continue;
-    }
-    if (progress_) {
-      progress_->Add(progress_->bytes_new, task->data.size());
-      progress_->Add(progress_->bytes_stored, *written);
-    }
+    Status s = sink.Put(id, std::move(task->buffer), task->data);
+    if (!s.ok()) RecordError(std::move(s));
+  }
+  bool failed;
+  {
     std::lock_guard lock(mu_);
-    new_chunks_.push_back(NewChunk{id, task->data.size(), *written});
+    failed = !first_error_.ok();
+  }
+  if (!failed) {
+    Status s = sink.Flush();
+    if (!s.ok()) RecordError(std::move(s));
   }
 }
 

@@ -1,7 +1,8 @@
 // ChunkWriterPool: the parallel half of the backup data path. The walker
 // thread submits plaintext chunks (already cut by the chunker); N worker
-// threads hash each (keyed chunk id), skip those the store already has, and
-// compress + encrypt + write the rest. The queue between them is bounded, so
+// threads hash each (keyed chunk id), skip those already stored or claimed by
+// this backup, and hand the rest to their ChunkSink (local: compress, encrypt,
+// write; remote: ask the appliance and upload what it lacks). The queue between them is bounded, so
 // memory stays bounded (≈ (queue + threads) × max chunk size) whatever the
 // input size.
 //
@@ -19,15 +20,17 @@
 
 #include "core/base/bounded_queue.h"
 #include "core/catalog/catalog.h"
+#include "core/engine/backup_target.h"
 #include "core/engine/chunk_index.h"
 #include "core/engine/progress.h"
-#include "core/store/store.h"
 
 namespace cairn {
 
 class ChunkWriterPool {
  public:
-  ChunkWriterPool(Store& store, ChunkIndex& index, int threads, JobProgress* progress);
+  // One worker per sink; `id_key` names the chunks.
+  ChunkWriterPool(const IdKey& id_key, std::vector<std::unique_ptr<ChunkSink>> sinks,
+                  ChunkIndex& index, JobProgress* progress);
   ~ChunkWriterPool();  // joins (after Finish, or abandoning the queue)
   ChunkWriterPool(const ChunkWriterPool&) = delete;
   ChunkWriterPool& operator=(const ChunkWriterPool&) = delete;
@@ -43,7 +46,7 @@ class ChunkWriterPool {
 
   // Valid after Finish.
   const ChunkId& id(std::size_t slot) const { return ids_[slot]; }
-  // Chunks this backup wrote (valid after Finish).
+  // Chunks new to the target (valid after Finish).
   const std::vector<NewChunk>& new_chunks() const { return new_chunks_; }
 
  private:
@@ -53,10 +56,11 @@ class ChunkWriterPool {
     ChunkId* id_out;  // points into ids_; std::deque never moves elements
   };
   Result<std::size_t> Enqueue(Task task);
-  void WorkerLoop();
+  void WorkerLoop(ChunkSink& sink);
   void RecordError(Status s);
 
-  Store& store_;
+  const IdKey id_key_;
+  std::vector<std::unique_ptr<ChunkSink>> sinks_;
   ChunkIndex& index_;
   JobProgress* progress_;
   BoundedQueue<Task> queue_;

@@ -39,18 +39,30 @@ Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, En
   CAIRN_ASSIGN_OR_RETURN(SnapshotRecord record,
                          ResolveSnapshot(store.catalog(), request.snapshot, request.name));
   CAIRN_ASSIGN_OR_RETURN(Manifest manifest, store.ReadManifest(record.name, record.id));
+  std::vector<std::unique_ptr<ChunkFetcher>> fetchers;
+  for (int i = 0; i < RestoreThreads(request); ++i) {
+    fetchers.push_back(std::make_unique<StoreChunkFetcher>(store));
+  }
+  return RestoreManifest(manifest, std::move(fetchers), request, sink);
+}
+
+int RestoreThreads(const RestoreRequest& request) {
+  return request.threads > 0 ? request.threads
+                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+Result<RestoreResult> RestoreManifest(const Manifest& manifest,
+                                      std::vector<std::unique_ptr<ChunkFetcher>> fetchers,
+                                      const RestoreRequest& request, EntrySink& sink) {
   RestoreResult result;
-  result.snapshot_id = record.id;
+  result.snapshot_id = manifest.snapshot_id;
   if (request.progress) {
     std::uint64_t total = 0;
     for (const TreeEntry& e : manifest.entries) total += e.ContentLength();
     request.progress->bytes_total = total;
   }
-
-  int threads = request.threads > 0 ? request.threads
-                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  ChunkPrefetcher prefetcher(store, ChunkSequence(manifest), threads,
-                             /*window=*/static_cast<std::size_t>(threads) * 4 + 4);
+  const std::size_t window = fetchers.size() * 4 + 4;
+  ChunkPrefetcher prefetcher(std::move(fetchers), ChunkSequence(manifest), window);
   std::size_t next_index = 0;
   std::optional<ChunkId> current_id;
   std::shared_ptr<const Bytes> current;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/catalog/catalog.h"
+#include "core/engine/chunk_fetcher.h"
 #include "core/engine/progress.h"
 #include "core/store/store.h"
 #include "core/tree/entry_sink.h"
@@ -37,5 +38,12 @@ Result<SnapshotRecord> ResolveSnapshot(Catalog& catalog, std::string_view spec,
                                        const std::optional<std::string>& name);
 
 Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, EntrySink& sink);
+
+// The part after the manifest is known, for any chunk source (one fetcher
+// per prefetch thread; RestoreThreads says how many the request wants).
+Result<RestoreResult> RestoreManifest(const Manifest& manifest,
+                                      std::vector<std::unique_ptr<ChunkFetcher>> fetchers,
+                                      const RestoreRequest& request, EntrySink& sink);
+int RestoreThreads(const RestoreRequest& request);
 
 }  // namespace cairn

@@ -81,6 +81,7 @@ std::string Manifest::Serialize() const {
               {"version", kFormatVersion},
               {"snapshot_id", snapshot_id},
               {"name", name},
+              {"cluster", cluster},
               {"created_unix_ns", created_unix_ns},
               {"hostname", hostname},
               {"source", source},
@@ -266,6 +267,8 @@ Result<Manifest> Manifest::Parse(ByteSpan bytes) {
     m.name = j.at("name").get<std::string>();
     CAIRN_RETURN_IF_ERROR(ValidateSnapshotId(m.snapshot_id));
     CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(m.name));
+    m.cluster = j.value("cluster", "");
+    if (!m.cluster.empty()) CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(m.cluster));
     m.created_unix_ns = j.at("created_unix_ns").get<std::int64_t>();
     m.hostname = j.value("hostname", "");
     m.source = j.value("source", "");

@@ -40,6 +40,8 @@ struct Manifest {
 
   std::string snapshot_id;
   std::string name;
+  // The cluster whose agent sent it (appliance); "" for a local-mode backup.
+  std::string cluster;
   std::int64_t created_unix_ns = 0;
   std::string hostname;
   std::string source;  // path or "-" for a tar stream

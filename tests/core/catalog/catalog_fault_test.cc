@@ -171,6 +171,11 @@ TEST_CASE("Catalog: damaged table pages are Corruption on use and never a crash"
   TempDir dir;
   const fs::path path = dir.path() / "catalog.db";
   std::uint64_t page_size = 0;
+  std::uintmax_t schema_bytes = 0;
+  // The schema (several pages since v2) is written before any row; what the
+  // file grows by afterwards is table data.
+  { auto c = OpenOrDie(path); }
+  schema_bytes = fs::file_size(path);
   {
     auto c = OpenOrDie(path);
     std::vector<NewChunk> news;
@@ -180,6 +185,11 @@ TEST_CASE("Catalog: damaged table pages are Corruption on use and never a crash"
       refs.push_back(Id(i));
     }
     REQUIRE(c->CommitSnapshot(Snap("s1", 1), news, refs).ok());
+    // Enough rows that the snapshots table outgrows its root page (which
+    // sits among the schema pages, kept intact below).
+    for (int i = 2; i <= 200; ++i) {
+      REQUIRE(c->CommitSnapshot(Snap("s" + std::to_string(i), i), {}, {Id(1)}).ok());
+    }
   }
   {
     std::ifstream f(path, std::ios::binary);
@@ -188,12 +198,13 @@ TEST_CASE("Catalog: damaged table pages are Corruption on use and never a crash"
     REQUIRE(f.good());
     page_size = (std::uint64_t{header[16]} << 8) | header[17];
   }
-  // Keep page 1 (header and schema) intact; everything after it is garbage.
+  // Keep the header and schema pages intact; the data pages become garbage.
   const auto size = fs::file_size(path);
-  REQUIRE(size > page_size);
-  Overwrite(path, page_size, static_cast<std::size_t>(size - page_size));
+  REQUIRE(page_size > 0);
+  REQUIRE(size > schema_bytes);
+  Overwrite(path, schema_bytes, static_cast<std::size_t>(size - schema_bytes));
 
-  // Open reads only page 1 (header and schema), so it succeeds; the damage
+  // Open reads only the header and schema, so it succeeds; the damage
   // shows when a query walks a table.
   auto opened = Catalog::Open(path);
   INFO(opened.status().ToString());
