@@ -1,0 +1,123 @@
+#include "core/protocol/chunk_batch.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/chunking/chunker.h"
+#include "core/crypto/random.h"
+#include "core/protocol/dedup_params_json.h"
+
+namespace cairn {
+namespace {
+
+ChunkId IdOf(std::uint8_t b) {
+  ChunkId id;
+  id.bytes.fill(b);
+  return id;
+}
+
+std::string TwoFrameBatch() {
+  PayloadEncoder encoder(3);
+  ChunkBatchWriter w;
+  Bytes text(100000, 'a');
+  auto e1 = encoder.Encode(text);
+  REQUIRE(e1.ok());
+  REQUIRE(e1->codec == ObjectCodec::kZstd);
+  w.Add(IdOf(1), *e1);
+  Bytes raw = {1, 2, 3};
+  auto e2 = encoder.Encode(raw);
+  REQUIRE(e2.ok());
+  w.Add(IdOf(2), *e2);
+  return w.Finish();
+}
+
+ByteSpan Span(const std::string& s) {
+  return ByteSpan(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+TEST_CASE("ChunkBatch: frames round-trip through the wire format", "[unit][protocol]") {
+  const std::string body = TwoFrameBatch();
+  auto frames = DecodeChunkBatch(Span(body), {});
+  REQUIRE(frames.ok());
+  REQUIRE(frames->size() == 2);
+  CHECK((*frames)[0].id == IdOf(1));
+  CHECK((*frames)[0].codec == ObjectCodec::kZstd);
+  CHECK((*frames)[0].plain_size == 100000);
+  CHECK((*frames)[1].codec == ObjectCodec::kRaw);
+  CHECK((*frames)[1].payload.size() == 3);
+  Decompressor d;
+  auto plain = DecodePayload(d, (*frames)[0].codec, (*frames)[0].plain_size, (*frames)[0].payload,
+                             1 << 20);
+  REQUIRE(plain.ok());
+  CHECK(*plain == Bytes(100000, 'a'));
+}
+
+TEST_CASE("ChunkBatch: every truncation and malformation is refused with a reason",
+          "[unit][protocol]") {
+  const std::string body = TwoFrameBatch();
+  // Every strict prefix is refused, never read past.
+  for (std::size_t n = 0; n < body.size(); ++n) {
+    auto r = DecodeChunkBatch(Span(body).first(n), {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().IsInvalidArgument());
+  }
+  std::string extra = body + "x";
+  CHECK_FALSE(DecodeChunkBatch(Span(extra), {}).ok());
+  std::string bad_magic = body;
+  bad_magic[0] = 'X';
+  CHECK_FALSE(DecodeChunkBatch(Span(bad_magic), {}).ok());
+  std::string bad_codec = body;
+  bad_codec[8 + 32] = 7;
+  auto r = DecodeChunkBatch(Span(bad_codec), {});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("codec") != std::string::npos);
+  ChunkBatchLimits small;
+  small.max_chunks = 1;
+  CHECK_FALSE(DecodeChunkBatch(Span(body), small).ok());
+  small = {};
+  small.max_plain_size = 1000;
+  r = DecodeChunkBatch(Span(body), small);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().find("largest chunk") != std::string::npos);
+  // A raw frame whose payload size differs from its plain size.
+  std::string bad_shape = body;
+  const std::size_t second = body.size() - 3 - kChunkFrameHeaderSize;
+  PutU32(reinterpret_cast<std::uint8_t*>(bad_shape.data() + second + 33), 4);
+  CHECK_FALSE(DecodeChunkBatch(Span(bad_shape), {}).ok());
+}
+
+TEST_CASE("ChunkIds: lists round-trip and are bounded", "[unit][protocol]") {
+  std::vector<ChunkId> ids = {IdOf(1), IdOf(9), IdOf(3)};
+  const std::string body = EncodeChunkIds(ids);
+  auto back = DecodeChunkIds(Span(body), 10);
+  REQUIRE(back.ok());
+  CHECK(*back == ids);
+  CHECK_FALSE(DecodeChunkIds(Span(body), 2).ok());
+  CHECK_FALSE(DecodeChunkIds(Span(body).first(40), 10).ok());
+}
+
+TEST_CASE("DedupParams: JSON round trip keeps keys and table; bad input is refused",
+          "[unit][protocol]") {
+  DedupParams p;
+  p.pack_below = 1000;
+  p.zstd_level = 4;
+  REQUIRE(FillRandom(p.id_key.bytes).ok());
+  p.gear_table = GearTableFromSeed(42);
+  auto back = DedupParamsFromJson(DedupParamsToJson(p));
+  REQUIRE(back.ok());
+  CHECK(back->id_key == p.id_key);
+  CHECK(back->gear_table == p.gear_table);
+  CHECK(back->pack_below == 1000);
+  CHECK(back->zstd_level == 4);
+  auto j = DedupParamsToJson(p);
+  j["id_key"] = "AAAA";
+  CHECK_FALSE(DedupParamsFromJson(j).ok());
+  j = DedupParamsToJson(p);
+  j["chunker"]["avg_size"] = 1000;  // not a power of two
+  CHECK_FALSE(DedupParamsFromJson(j).ok());
+  j = DedupParamsToJson(p);
+  j.erase("gear_table");
+  CHECK_FALSE(DedupParamsFromJson(j).ok());
+}
+
+}  // namespace
+}  // namespace cairn
