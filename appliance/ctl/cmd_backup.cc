@@ -5,46 +5,14 @@
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
-#include "appliance/ctl/human.h"
-#include "appliance/ctl/progress_line.h"
+#include "core/cli/job_report.h"
+#include "core/cli/progress_line.h"
 #include "core/engine/backup.h"
 #include "core/engine/directory_source.h"
 #include "core/engine/tar_stream_source.h"
 
 namespace cairn::ctl {
 
-namespace {
-
-std::string RenderBackup(const JobProgress& p, double secs) {
-  return "backup  " + HumanBytes(p.bytes_done) + " read  " + std::to_string(p.entries.load()) +
-         " entries  " + HumanRate(p.bytes_done, secs) + "  new " + HumanBytes(p.bytes_new) +
-         " -> stored " + HumanBytes(p.bytes_stored);
-}
-
-void PrintSummary(const BackupResult& r) {
-  const BackupFigures& f = r.figures;
-  double secs = static_cast<double>(f.duration_ns) / 1e9;
-  std::printf("files          %llu (%llu unchanged), %llu directories, %llu other\n",
-              static_cast<unsigned long long>(f.files),
-              static_cast<unsigned long long>(f.files_unchanged),
-              static_cast<unsigned long long>(f.directories),
-              static_cast<unsigned long long>(f.other_entries));
-  std::printf("bytes read     %s of %s\n", HumanBytes(f.bytes_read).c_str(),
-              HumanBytes(f.bytes_logical).c_str());
-  std::printf("new bytes      %s in %llu new chunks (%llu referenced)\n",
-              HumanBytes(f.bytes_new).c_str(), static_cast<unsigned long long>(f.chunks_new),
-              static_cast<unsigned long long>(f.chunks_referenced));
-  std::printf("bytes stored   %s\n", HumanBytes(f.bytes_stored).c_str());
-  std::printf("dedup ratio    %s (logical / new)\n",
-              Ratio(static_cast<double>(f.bytes_logical), static_cast<double>(f.bytes_new)).c_str());
-  std::printf("compression    %s (new / stored)\n",
-              Ratio(static_cast<double>(f.bytes_new), static_cast<double>(f.bytes_stored)).c_str());
-  std::printf("throughput     %s (%.2f s)\n", HumanRate(f.bytes_logical, secs).c_str(), secs);
-  for (const std::string& w : r.warnings) std::printf("warning        %s\n", w.c_str());
-  std::printf("snapshot %s\n", r.snapshot_id.c_str());
-}
-
-}  // namespace
 
 void RegisterBackupCommand(CLI::App& app, CommandRegistry& reg, const Environment& env) {
   CLI::App* cmd = app.add_subcommand("backup", "back up a directory (or a tar stream from stdin)");
@@ -84,11 +52,11 @@ void RegisterBackupCommand(CLI::App& app, CommandRegistry& reg, const Environmen
       request.threads = flags->threads;
       request.use_files_cache = !flags->no_cache;
       request.progress = &progress;
-      ProgressLine line(progress, RenderBackup);
+      ProgressLine line(progress, RenderBackupProgress);
       auto result = RunBackup(**store, *source, request);
       line.Stop();
       if (!result.ok()) return Fail(result.error().WithContext("backup failed, no snapshot made"));
-      PrintSummary(*result);
+      PrintBackupSummary(*result);
       return 0;
     };
   });

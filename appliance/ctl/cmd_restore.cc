@@ -5,22 +5,14 @@
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
-#include "appliance/ctl/human.h"
-#include "appliance/ctl/progress_line.h"
+#include "core/cli/job_report.h"
+#include "core/cli/progress_line.h"
 #include "core/engine/restore.h"
 #include "core/tree/tar_writer.h"
 #include "core/tree/tree_restorer.h"
 
 namespace cairn::ctl {
 
-namespace {
-std::string RenderRestore(const JobProgress& p, double secs) {
-  std::string line = "restore  " + HumanBytes(p.bytes_done);
-  if (p.bytes_total > 0) line += " of " + HumanBytes(p.bytes_total);
-  return line + "  " + std::to_string(p.entries.load()) + " entries  " +
-         HumanRate(p.bytes_done, secs);
-}
-}  // namespace
 
 void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environment& env) {
   CLI::App* cmd = app.add_subcommand("restore", "restore a snapshot");
@@ -59,23 +51,13 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
       request.threads = flags->threads;
       request.progress = &progress;
       auto start = std::chrono::steady_clock::now();
-      ProgressLine line(progress, RenderRestore);
+      ProgressLine line(progress, RenderRestoreProgress);
       auto result = RunRestore(**store, request, *sink);
       line.Stop();
       if (!result.ok()) return Fail(result.error().WithContext("restore failed"));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       FILE* out = to_stdout ? stderr : stdout;  // stdout carries the tar stream
-      std::fprintf(out, "restored snapshot %s: %llu entries, %llu files, %s in %.2f s (%s)\n",
-                   result->snapshot_id.c_str(), static_cast<unsigned long long>(result->entries),
-                   static_cast<unsigned long long>(result->files), HumanBytes(result->bytes).c_str(),
-                   secs, HumanRate(result->bytes, secs).c_str());
-      for (const std::string& e : result->errors) std::fprintf(stderr, "cairnctl: %s\n", e.c_str());
-      if (!result->errors.empty()) {
-        std::fprintf(stderr, "cairnctl: %zu entries could not be restored (listed above)\n",
-                     result->errors.size());
-        return 1;
-      }
-      return 0;
+      return ReportRestore(*result, secs, out, "cairnctl");
     };
   });
 }

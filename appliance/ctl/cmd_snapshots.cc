@@ -3,7 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "appliance/ctl/cli_common.h"
-#include "appliance/ctl/human.h"
+#include "core/cli/human.h"
+#include "core/protocol/snapshot_json.h"
 
 namespace cairn::ctl {
 
@@ -29,19 +30,7 @@ void RegisterSnapshotsCommand(CLI::App& app, CommandRegistry& reg, const Environ
       if (flags->json) {
         nlohmann::json out = nlohmann::json::array();
         for (const SnapshotRecord& s : *list) {
-          out.push_back({{"id", s.id},
-                         {"name", s.name},
-                         {"created_unix_ns", s.created_unix_ns},
-                         {"time", HumanTime(s.created_unix_ns) + "Z"},
-                         {"hostname", s.hostname},
-                         {"source", s.source},
-                         {"files", s.file_count},
-                         {"directories", s.dir_count},
-                         {"bytes", s.bytes_read},
-                         {"bytes_new", s.bytes_new},
-                         {"bytes_stored", s.bytes_stored},
-                         {"chunks", s.chunk_count},
-                         {"tags", s.tags}});
+          out.push_back(SnapshotRecordToJson(s));
         }
         std::printf("%s\n", out.dump(2).c_str());
         return 0;

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
-#include "appliance/ctl/human.h"
-#include "appliance/ctl/progress_line.h"
+#include "core/cli/human.h"
+#include "core/cli/progress_line.h"
 #include "core/engine/verify.h"
 
 namespace cairn::ctl {

@@ -11,7 +11,7 @@
 
 #include "core/engine/progress.h"
 
-namespace cairn::ctl {
+namespace cairn {
 
 class ProgressLine {
  public:
@@ -27,4 +27,4 @@ class ProgressLine {
   bool active_ = false;
 };
 
-}  // namespace cairn::ctl
+}  // namespace cairn

@@ -1,11 +1,11 @@
-#include "appliance/ctl/progress_line.h"
+#include "core/cli/progress_line.h"
 
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 
-namespace cairn::ctl {
+namespace cairn {
 
 ProgressLine::ProgressLine(const JobProgress& progress,
                            std::function<std::string(const JobProgress&, double)> render) {
@@ -34,4 +34,4 @@ void ProgressLine::Stop() {
   active_ = false;
 }
 
-}  // namespace cairn::ctl
+}  // namespace cairn

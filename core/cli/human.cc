@@ -1,9 +1,9 @@
-#include "appliance/ctl/human.h"
+#include "core/cli/human.h"
 
 #include <cstdio>
 #include <ctime>
 
-namespace cairn::ctl {
+namespace cairn {
 
 std::string HumanBytes(std::uint64_t bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -44,4 +44,4 @@ std::string HumanTime(std::int64_t unix_nanos) {
   return buf;
 }
 
-}  // namespace cairn::ctl
+}  // namespace cairn

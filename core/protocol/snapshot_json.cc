@@ -1,0 +1,67 @@
+#include "core/protocol/snapshot_json.h"
+
+#include <ctime>
+
+namespace cairn {
+namespace {
+
+std::string IsoTime(std::int64_t unix_ns) {
+  std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::json SnapshotRecordToJson(const SnapshotRecord& s) {
+  // Dedup figure a user can act on: how many bytes this snapshot would have
+  // cost without deduplication and compression, per byte it really added.
+  const double dedup_ratio =
+      s.bytes_stored > 0 ? static_cast<double>(s.bytes_read) / static_cast<double>(s.bytes_stored)
+                         : 0.0;
+  return {{"id", s.id},
+          {"name", s.name},
+          {"cluster", s.cluster},
+          {"created_unix_ns", s.created_unix_ns},
+          {"time", IsoTime(s.created_unix_ns)},
+          {"hostname", s.hostname},
+          {"source", s.source},
+          {"files", s.file_count},
+          {"directories", s.dir_count},
+          {"bytes", s.bytes_read},
+          {"bytes_new", s.bytes_new},
+          {"bytes_stored", s.bytes_stored},
+          {"chunks", s.chunk_count},
+          {"manifest_bytes", s.manifest_bytes},
+          {"dedup_ratio", dedup_ratio},
+          {"tags", s.tags}};
+}
+
+Result<SnapshotRecord> SnapshotRecordFromJson(const nlohmann::json& j) {
+  SnapshotRecord s;
+  try {
+    s.id = j.at("id").get<std::string>();
+    s.name = j.at("name").get<std::string>();
+    s.cluster = j.value("cluster", "");
+    s.created_unix_ns = j.at("created_unix_ns").get<std::int64_t>();
+    s.hostname = j.value("hostname", "");
+    s.source = j.value("source", "");
+    s.file_count = j.value("files", std::uint64_t{0});
+    s.dir_count = j.value("directories", std::uint64_t{0});
+    s.bytes_read = j.value("bytes", std::uint64_t{0});
+    s.bytes_new = j.value("bytes_new", std::uint64_t{0});
+    s.bytes_stored = j.value("bytes_stored", std::uint64_t{0});
+    s.chunk_count = j.value("chunks", std::uint64_t{0});
+    s.manifest_bytes = j.value("manifest_bytes", std::uint64_t{0});
+    s.tags = j.value("tags", std::vector<std::string>{});
+  } catch (const nlohmann::json::exception& e) {
+    // The one place a malformed listing from a server becomes a Status.
+    return Status::InvalidArgument(std::string("snapshot object is malformed: ") + e.what());
+  }
+  return s;
+}
+
+}  // namespace cairn
