@@ -102,4 +102,8 @@ Result<EvpPkeyPtr> ReadClientCsrKey(std::string_view csr_pem) {
 }
 
 }  // namespace internal
+Status CheckClientCsr(std::string_view csr_pem) {
+  return internal::ReadClientCsrKey(csr_pem).status();
+}
+
 }  // namespace cairn::pki

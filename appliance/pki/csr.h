@@ -29,6 +29,10 @@ struct KeyAndCsr {
 // character name.
 Result<KeyAndCsr> GenerateKeyAndCsr(std::string_view common_name);
 
+// The checks SignClientCsr makes of a CSR, without signing: lets the
+// enrollment endpoint refuse a bad CSR before it spends the one-time token.
+Status CheckClientCsr(std::string_view csr_pem);
+
 namespace internal {
 
 // The public key of an agent's CSR, once the CSR has passed every check:

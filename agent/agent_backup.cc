@@ -1,0 +1,52 @@
+#include "agent/agent_backup.h"
+
+#include "agent/appliance_client.h"
+#include "agent/remote_backup_target.h"
+#include "agent/remote_chunk_fetcher.h"
+#include "core/engine/directory_source.h"
+
+namespace cairn {
+
+Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const std::string& path,
+                                         const BackupRequest& request) {
+  AgentBackupResult out;
+  constexpr int kMaxAttempts = 2;
+  for (int attempt = 1;; ++attempt) {
+    out.attempts = attempt;
+    CAIRN_ASSIGN_OR_RETURN(auto source, DirectorySource::Open(path));
+    RemoteBackupTarget target(state);
+    auto result = RunBackup(target, *source, request);
+    out.chunks_offered += target.counters().chunks_offered;
+    out.chunks_uploaded += target.counters().chunks_uploaded;
+    out.bytes_uploaded += target.counters().bytes_uploaded;
+    if (!result.ok()) {
+      if (result.error().retryable() && attempt < kMaxAttempts) continue;
+      return result.error();
+    }
+    out.backup = std::move(*result);
+    out.backup.figures.bytes_new = target.appliance_bytes_new();
+    out.backup.figures.bytes_stored = target.appliance_bytes_stored();
+    return out;
+  }
+}
+
+Result<RestoreResult> RunAgentRestore(const AgentState& state, const RestoreRequest& request,
+                                      EntrySink& sink) {
+  CAIRN_ASSIGN_OR_RETURN(auto client, ApplianceClient::Connect(state));
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, client->GetManifest(request.snapshot, request.name));
+  std::vector<std::unique_ptr<ChunkFetcher>> fetchers;
+  for (int i = 0; i < RestoreThreads(request); ++i) {
+    CAIRN_ASSIGN_OR_RETURN(auto c, ApplianceClient::Connect(state));
+    fetchers.push_back(
+        std::make_unique<RemoteChunkFetcher>(std::move(c), manifest.snapshot_id, state.dedup));
+  }
+  return RestoreManifest(manifest, std::move(fetchers), request, sink);
+}
+
+Result<std::vector<SnapshotRecord>> ListAgentSnapshots(const AgentState& state,
+                                                       const std::optional<std::string>& name) {
+  CAIRN_ASSIGN_OR_RETURN(auto client, ApplianceClient::Connect(state));
+  return client->ListSnapshots(name);
+}
+
+}  // namespace cairn

@@ -1,0 +1,177 @@
+#include "agent/agent_commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "agent/agent_backup.h"
+#include "agent/enrollment.h"
+#include "core/cli/job_report.h"
+#include "core/cli/progress_line.h"
+#include "core/engine/directory_source.h"
+#include "core/tree/tree_restorer.h"
+
+namespace cairn {
+namespace {
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "cairn-agent";
+  return buf;
+}
+
+void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
+  auto* cmd = app.add_subcommand("enroll", "enroll with an appliance using a one-time token");
+  auto token = std::make_shared<std::string>();
+  auto cluster = std::make_shared<std::string>();
+  cmd->add_option("--appliance", flags.appliance_url, "https://HOST:PORT of the ingest listener")
+      ->required();
+  cmd->add_option("--token", *token, "enrollment token from `cairnctl token create`")->required();
+  cmd->add_option("--state-dir", flags.state_dir, "where the agent keeps its identity");
+  cmd->add_option("--cluster", *cluster, "refuse a token that is not for this cluster");
+  cmd->callback([&flags, token, cluster] {
+    EnrollRequest req;
+    req.appliance_url = flags.appliance_url;
+    req.token = *token;
+    req.state_dir = flags.state_dir;
+    req.hostname = HostName();
+    req.cluster = *cluster;
+    auto state = Enroll(req);
+    if (!state.ok()) {
+      flags.exit_code = Fail(state.error().WithContext("enrollment failed"));
+      return;
+    }
+    std::printf("enrolled as agent %s of cluster %s with %s\nstate in %s\n",
+                state->agent_id.c_str(), state->cluster.c_str(), state->appliance_url.c_str(),
+                flags.state_dir.c_str());
+  });
+}
+
+void RegisterBackup(CLI::App& app, AgentCommandFlags& flags) {
+  auto* cmd = app.add_subcommand("backup", "back up a directory to the appliance");
+  struct Opts {
+    std::string path, name;
+    std::vector<std::string> tags;
+    int threads = 0;
+    bool no_cache = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--state-dir", flags.state_dir, "the agent's state directory");
+  cmd->add_option("--path", o->path, "directory to back up")->required();
+  cmd->add_option("--name", o->name, "snapshot family name (A-Z a-z 0-9 . _ -)")->required();
+  cmd->add_option("--tag", o->tags, "a label to attach (repeatable)");
+  cmd->add_option("--threads", o->threads, "upload workers (default: one per core)");
+  cmd->add_flag("--no-files-cache", o->no_cache, "read every file even if unchanged");
+  cmd->callback([&flags, o] {
+    auto state = AgentState::Load(flags.state_dir);
+    if (!state.ok()) {
+      flags.exit_code = Fail(state.error());
+      return;
+    }
+    JobProgress progress;
+    BackupRequest request;
+    request.name = o->name;
+    request.tags = o->tags;
+    request.threads = o->threads;
+    request.use_files_cache = !o->no_cache;
+    request.progress = &progress;
+    ProgressLine line(progress, RenderBackupProgress);
+    auto result = RunAgentBackup(*state, o->path, request);
+    line.Stop();
+    if (!result.ok()) {
+      flags.exit_code = Fail(result.error().WithContext("backup failed, no snapshot made"));
+      return;
+    }
+    std::printf("uploaded       %llu chunks (%llu bytes) of %llu new to this backup\n",
+                static_cast<unsigned long long>(result->chunks_uploaded),
+                static_cast<unsigned long long>(result->bytes_uploaded),
+                static_cast<unsigned long long>(result->chunks_offered));
+    PrintBackupSummary(result->backup);
+  });
+}
+
+void RegisterRestore(CLI::App& app, AgentCommandFlags& flags) {
+  auto* cmd = app.add_subcommand("restore", "restore a snapshot of this cluster");
+  struct Opts {
+    std::string snapshot, target, name;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--state-dir", flags.state_dir, "the agent's state directory");
+  cmd->add_option("--snapshot", o->snapshot, "snapshot id, unique prefix, or latest")->required();
+  cmd->add_option("--name", o->name, "with --snapshot latest: the newest of this name");
+  cmd->add_option("--target", o->target, "directory to restore into")->required();
+  cmd->add_option("--threads", o->threads, "download workers (default: one per core)");
+  cmd->callback([&flags, o] {
+    auto state = AgentState::Load(flags.state_dir);
+    if (!state.ok()) {
+      flags.exit_code = Fail(state.error());
+      return;
+    }
+    auto sink = TreeRestorer::Create(o->target, RestoreOptions{});
+    if (!sink.ok()) {
+      flags.exit_code = Fail(sink.error());
+      return;
+    }
+    JobProgress progress;
+    RestoreRequest request;
+    request.snapshot = o->snapshot;
+    if (!o->name.empty()) request.name = o->name;
+    request.threads = o->threads;
+    request.progress = &progress;
+    auto start = std::chrono::steady_clock::now();
+    ProgressLine line(progress, RenderRestoreProgress);
+    auto result = RunAgentRestore(*state, request, **sink);
+    line.Stop();
+    if (!result.ok()) {
+      flags.exit_code = Fail(result.error().WithContext("restore failed"));
+      return;
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    flags.exit_code = ReportRestore(*result, secs, stdout, "cairn-agent");
+  });
+}
+
+void RegisterSnapshots(CLI::App& app, AgentCommandFlags& flags) {
+  auto* cmd = app.add_subcommand("snapshots", "list this cluster's snapshots");
+  auto name = std::make_shared<std::string>();
+  cmd->add_option("--state-dir", flags.state_dir, "the agent's state directory");
+  cmd->add_option("--name", *name, "only this snapshot family");
+  cmd->callback([&flags, name] {
+    auto state = AgentState::Load(flags.state_dir);
+    if (!state.ok()) {
+      flags.exit_code = Fail(state.error());
+      return;
+    }
+    auto list = ListAgentSnapshots(*state, name->empty() ? std::nullopt
+                                                         : std::optional<std::string>(*name));
+    if (!list.ok()) {
+      flags.exit_code = Fail(list.error());
+      return;
+    }
+    for (const SnapshotRecord& s : *list) {
+      std::printf("%s  %-20s  %llu files  %llu bytes\n", s.id.c_str(), s.name.c_str(),
+                  static_cast<unsigned long long>(s.file_count),
+                  static_cast<unsigned long long>(s.bytes_read));
+    }
+    std::printf("%zu snapshot(s)\n", list->size());
+  });
+}
+
+}  // namespace
+
+void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags) {
+  RegisterEnroll(app, flags);
+  RegisterBackup(app, flags);
+  RegisterRestore(app, flags);
+  RegisterSnapshots(app, flags);
+}
+
+}  // namespace cairn

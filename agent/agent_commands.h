@@ -1,0 +1,19 @@
+// The cairn-agent subcommands (enroll, backup, restore, snapshots), each a
+// CLI11 subcommand whose callback runs the job and sets the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+namespace cairn {
+
+struct AgentCommandFlags {
+  std::string state_dir = "/var/lib/cairn-agent";
+  std::string appliance_url;
+  int exit_code = 0;
+};
+
+void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags);
+
+}  // namespace cairn

@@ -1,0 +1,98 @@
+#include "agent/enrollment.h"
+
+#include <nlohmann/json.hpp>
+
+#include "appliance/pki/certificate_info.h"
+#include "appliance/pki/csr.h"
+#include "appliance/registry/enrollment_token.h"
+#include "core/net/api_error.h"
+#include "core/net/https_client.h"
+#include "core/net/peer_chain.h"
+#include "core/protocol/dedup_params_json.h"
+
+namespace cairn {
+namespace {
+
+using pki::CertificateSha256Hex;
+using pki::GenerateKeyAndCsr;
+using pki::KeyAndCsr;
+using pki::VerifyCertificateAgainstCa;
+
+// The CA of `chain` whose SHA-256 is `pin`, checked to have issued the leaf.
+Result<std::string> PinnedCa(const std::vector<std::string>& chain, const std::string& pin,
+                             const std::string& url) {
+  if (chain.empty()) return Status::PermissionDenied(url + " presented no certificate");
+  std::vector<std::string> seen;
+  for (const std::string& pem : chain) {
+    CAIRN_ASSIGN_OR_RETURN(std::string sha, CertificateSha256Hex(pem));
+    if (sha == pin) {
+      CAIRN_RETURN_IF_ERROR(VerifyCertificateAgainstCa(chain.front(), pem)
+                                .WithContext("the server certificate of " + url +
+                                             " was not issued by the pinned CA"));
+      return pem;
+    }
+    seen.push_back(sha);
+  }
+  std::string msg = url + " does not present the CA this token pins (sha256 " + pin +
+                    "; it presented ";
+  for (std::size_t i = 0; i < seen.size(); ++i) msg += (i ? ", " : "") + seen[i];
+  msg += "): wrong appliance address, a token from another appliance, or someone in between. "
+         "Check the URL and create a new token on the right appliance";
+  return Status::PermissionDenied(std::move(msg));
+}
+
+}  // namespace
+
+Result<AgentState> Enroll(const EnrollRequest& request) {
+  if (AgentState::Load(request.state_dir).ok()) {
+    return Status::AlreadyExists("state directory " + request.state_dir.string() +
+                                 " already holds an enrollment; use another --state-dir, or "
+                                 "remove it to enroll again");
+  }
+  CAIRN_ASSIGN_OR_RETURN(ParsedEnrollmentToken token, ParseEnrollmentToken(request.token));
+  CAIRN_ASSIGN_OR_RETURN(HttpsEndpoint endpoint, ParseHttpsUrl(request.appliance_url));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> chain,
+                         FetchPeerCertificateChain(endpoint, request.timeout));
+  CAIRN_ASSIGN_OR_RETURN(std::string ca_pem,
+                         PinnedCa(chain, token.ca_sha256_hex, request.appliance_url));
+
+  const std::string cn = request.hostname.empty() ? "cairn-agent" : request.hostname;
+  CAIRN_ASSIGN_OR_RETURN(KeyAndCsr key, GenerateKeyAndCsr(cn));
+  HttpsClientOptions options;
+  options.endpoint = endpoint;
+  options.ca_pem = ca_pem;
+  options.timeout = request.timeout;
+  CAIRN_ASSIGN_OR_RETURN(auto client, HttpsClient::Create(std::move(options)));
+  nlohmann::json body{{"token", request.token},
+                      {"csr_pem", key.csr_pem},
+                      {"hostname", cn},
+                      {"cluster", request.cluster}};
+  HttpRequestSpec spec;
+  spec.method = "POST";
+  spec.target = "/v1/enroll";
+  spec.content_type = "application/json";
+  spec.body = body.dump();
+  CAIRN_ASSIGN_OR_RETURN(HttpResponse reply, client->Send(spec));
+  CAIRN_RETURN_IF_ERROR(StatusFromResponse(reply, "enroll with " + request.appliance_url));
+
+  const auto j = nlohmann::json::parse(reply.body, nullptr, false);
+  AgentState state;
+  if (!j.is_object()) return Status::InvalidArgument("enroll: the appliance's reply is not JSON");
+  try {
+    state.agent_id = j.at("agent_id").get<std::string>();
+    state.cluster = j.at("cluster").get<std::string>();
+    state.cert_pem = j.at("certificate_pem").get<std::string>();
+    CAIRN_ASSIGN_OR_RETURN(state.dedup, DedupParamsFromJson(j.at("dedup")));
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument(std::string("enroll: malformed reply: ") + e.what());
+  }
+  CAIRN_RETURN_IF_ERROR(VerifyCertificateAgainstCa(state.cert_pem, ca_pem)
+                            .WithContext("enroll: the certificate the appliance issued"));
+  state.appliance_url = request.appliance_url;
+  state.ca_pem = ca_pem;
+  state.key_pem = key.key_pem;
+  CAIRN_RETURN_IF_ERROR(state.SaveNew(request.state_dir));
+  return state;
+}
+
+}  // namespace cairn

@@ -1,0 +1,23 @@
+// cairn-agent: enrolls with an appliance once, then backs up and restores
+// directory trees through it. main only wires flags to the agent library.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "agent/agent_commands.h"
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);  // a closed connection is an error result, not a signal
+  CLI::App app{"cairn-agent: back up this cluster's data to a Cairn appliance"};
+  app.require_subcommand(1);
+  cairn::AgentCommandFlags flags;
+  // The environment is read here only (CONVENTIONS.md: no getenv elsewhere).
+  if (const char* dir = std::getenv("CAIRN_AGENT_STATE_DIR")) flags.state_dir = dir;
+  if (const char* url = std::getenv("CAIRN_APPLIANCE")) flags.appliance_url = url;
+  cairn::RegisterAgentCommands(app, flags);
+  CLI11_PARSE(app, argc, argv);
+  return flags.exit_code;
+}

@@ -1,0 +1,38 @@
+// ApplianceServices: the long-lived objects every API handler may use,
+// gathered so handlers are plain functions of (request, services) ->
+// response, testable without sockets (CONVENTIONS.md, "Tests").
+// Thread-safety: each member documents its own; all are shared by the
+// worker pool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "appliance/config/appliance_config.h"
+#include "appliance/daemon/chunk_access.h"
+#include "appliance/daemon/chunk_ingest.h"
+#include "appliance/daemon/metrics.h"
+#include "appliance/daemon/store_service.h"
+#include "appliance/pki/certificate_authority.h"
+#include "appliance/registry/registry.h"
+#include "core/base/clock.h"
+
+namespace cairn {
+
+struct ApplianceServices {
+  const ApplianceConfig& config;
+  StoreService& store;
+  ChunkIngest& ingest;
+  ChunkAccess& access;
+  Registry& registry;
+  const pki::CertificateAuthority& ca;
+  ApplianceMetrics& metrics;
+  Clock& clock;
+  std::int64_t started_unix_ns = 0;
+  // Per-listener connection figures for /metrics and /v1/status (set once
+  // the listeners exist; empty object before).
+  std::function<nlohmann::json()> listener_stats = [] { return nlohmann::json::object(); };
+};
+
+}  // namespace cairn
