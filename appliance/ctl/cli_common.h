@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "appliance/ctl/remote_client.h"
 #include "core/base/status.h"
 #include "core/store/store.h"
 
@@ -20,6 +21,7 @@ struct Environment {
   std::string store;             // CAIRN_STORE
   std::string key_file;          // CAIRN_KEY_FILE
   std::string passphrase;        // CAIRN_PASSPHRASE
+  RemoteEnvironment remote;      // CAIRN_APPLIANCE, CAIRN_TOKEN, CAIRN_CA_FILE
 };
 
 struct StoreFlags {
@@ -42,6 +44,11 @@ Result<std::string> PromptSecret(const std::string& prompt);
 // Prints "cairnctl: <message>" to stderr and returns exit code 1.
 int Fail(const Status& status);
 
+// Remote mode when no store is given and an appliance is (flag or env).
+inline bool UseRemote(const StoreFlags& store, const RemoteFlags& remote) {
+  return store.store.empty() && !remote.appliance.empty();
+}
+
 // A command registers its subcommand and the function that runs it.
 using CommandRunner = std::function<int()>;
 struct CommandRegistry {
@@ -55,5 +62,7 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
 void RegisterVerifyCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterKeyCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+// Remote mode (admin API): status, clusters, agent, token, audit, api-token.
+void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 }  // namespace cairn::ctl

@@ -12,17 +12,69 @@
 #include "core/tree/tree_restorer.h"
 
 namespace cairn::ctl {
+namespace {
+
+Result<RestoreResult> RestoreLocal(const StoreFlags& flags, const Environment& env,
+                                   const RestoreRequest& request, EntrySink& sink) {
+  CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(flags, env));
+  return RunRestore(*store, request, sink);
+}
+
+// A chunk from the admin API (plaintext, checked against its id by the
+// appliance), one client connection per prefetch thread.
+class AdminChunkFetcher : public ChunkFetcher {
+ public:
+  explicit AdminChunkFetcher(std::unique_ptr<AdminClient> client) : client_(std::move(client)) {}
+  Result<Bytes> Fetch(const ChunkId& id) override {
+    CAIRN_ASSIGN_OR_RETURN(std::string body, client_->GetRaw("/v1/chunks/" + id.Hex(), "read chunk " + id.Hex()));
+    return Bytes(body.begin(), body.end());
+  }
+
+ private:
+  std::unique_ptr<AdminClient> client_;
+};
+
+// "latest", an id or an id prefix: it goes into a URL path, so only the id
+// alphabet is accepted.
+Status ValidateSnapshotSpec(const std::string& spec) {
+  if (spec.empty() || spec.find_first_not_of("0123456789abcdeflatest") != std::string::npos) {
+    return Status::InvalidArgument("--snapshot must be 'latest' or a (prefix of a) snapshot id, "
+                                   "16 lowercase hex digits; got '" + spec + "'");
+  }
+  return Status::Ok();
+}
+
+Result<RestoreResult> RestoreRemote(const RemoteFlags& flags, const RestoreRequest& request,
+                                    EntrySink& sink) {
+  CAIRN_RETURN_IF_ERROR(ValidateSnapshotSpec(request.snapshot));
+  if (request.name) CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(*request.name));
+  CAIRN_ASSIGN_OR_RETURN(auto client, AdminClient::Connect(flags));
+  std::string target = "/v1/snapshots/" + request.snapshot + "/manifest";
+  if (request.name) target += "?name=" + *request.name;
+  CAIRN_ASSIGN_OR_RETURN(std::string text, client->GetRaw(target, "read snapshot " + request.snapshot));
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, Manifest::Parse(AsBytes(text)));
+  std::vector<std::unique_ptr<ChunkFetcher>> fetchers;
+  for (int i = 0; i < RestoreThreads(request); ++i) {
+    CAIRN_ASSIGN_OR_RETURN(auto c, AdminClient::Connect(flags));
+    fetchers.push_back(std::make_unique<AdminChunkFetcher>(std::move(c)));
+  }
+  return RestoreManifest(manifest, std::move(fetchers), request, sink);
+}
+
+}  // namespace
 
 
 void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environment& env) {
   CLI::App* cmd = app.add_subcommand("restore", "restore a snapshot");
   struct Flags {
     StoreFlags store;
+    RemoteFlags remote;
     std::string snapshot, target, name;
     int threads = 0;
   };
   auto flags = std::make_shared<Flags>();
   AddStoreFlags(cmd, flags->store, env);
+  AddRemoteFlags(cmd, flags->remote, env.remote, /*required=*/false);
   cmd->add_option("--snapshot", flags->snapshot, "snapshot id, unique id prefix, or latest")
       ->required();
   cmd->add_option("--target", flags->target, "directory to restore into, or - for a tar stream")
@@ -31,8 +83,6 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
   cmd->add_option("--threads", flags->threads, "reader threads (default: one per core)");
   cmd->callback([&reg, flags, &env] {
     reg.runner = [flags, &env] {
-      auto store = OpenStore(flags->store, env);
-      if (!store.ok()) return Fail(store.error());
       bool to_stdout = flags->target == "-";
       std::unique_ptr<EntrySink> sink;
       if (to_stdout) {
@@ -52,7 +102,9 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
       request.progress = &progress;
       auto start = std::chrono::steady_clock::now();
       ProgressLine line(progress, RenderRestoreProgress);
-      auto result = RunRestore(**store, request, *sink);
+      auto result = UseRemote(flags->store, flags->remote)
+                        ? RestoreRemote(flags->remote, request, *sink)
+                        : RestoreLocal(flags->store, env, request, *sink);
       line.Stop();
       if (!result.ok()) return Fail(result.error().WithContext("restore failed"));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

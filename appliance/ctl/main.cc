@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
   // freed memory for reuse (measured: +9% first-backup throughput).
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  Environment env{EnvOr("CAIRN_STORE"), EnvOr("CAIRN_KEY_FILE"), EnvOr("CAIRN_PASSPHRASE")};
-  CLI::App app{"cairnctl - administer a Cairn backup store"};
+  Environment env{EnvOr("CAIRN_STORE"), EnvOr("CAIRN_KEY_FILE"), EnvOr("CAIRN_PASSPHRASE"),
+                  {EnvOr("CAIRN_APPLIANCE"), EnvOr("CAIRN_TOKEN"), EnvOr("CAIRN_CA_FILE")}};
+  CLI::App app{"cairnctl - administer a Cairn appliance (--appliance) or a store folder (--store)"};
   app.require_subcommand(1);
   CommandRegistry reg;
   RegisterStoreCommands(app, reg, env);
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   RegisterVerifyCommand(app, reg, env);
   RegisterKeyCommands(app, reg, env);
   RegisterCatalogCommands(app, reg, env);
+  RegisterRemoteCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include "appliance/daemon/tar_export.h"
 #include "core/base/log.h"
 #include "core/protocol/snapshot_json.h"
+#include "core/store/chunk_reader.h"
 
 namespace cairn {
 namespace {
@@ -296,6 +297,37 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
   router.Add(verb::get, "/v1/snapshots/{id}/tar",
              Guarded(s, Permission::kRestore, "snapshot.restore",
                      [&s](HttpRequest& req, const Caller& c) { return RestoreTar(req, c, s); }));
+  router.Add(verb::get, "/v1/snapshots/{id}/manifest",
+             Guarded(s, Permission::kRestore, "snapshot.restore",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       auto record = s.store.Resolve(req.params["id"], QueryParam(req, "cluster"),
+                                                     QueryParam(req, "name"));
+                       if (!record.ok()) return ErrorResponse(record.error());
+                       auto manifest = s.store.ReadManifest(*record);
+                       if (!manifest.ok()) return ErrorResponse(manifest.error());
+                       s.registry.Audit(c.actor(), "snapshot.restore", record->id, "ok",
+                                        {{"cluster", record->cluster}, {"name", record->name}})
+                           .IgnoreError();
+                       HttpResponse r;
+                       r.body = manifest->Serialize();
+                       return r;
+                     }));
+  // Plaintext of one chunk, verified against its id by the appliance (the
+  // admin side has no id key): for `cairnctl restore --appliance`.
+  router.Add(verb::get, "/v1/chunks/{chunk}",
+             Guarded(s, Permission::kRestore, "chunk.read", [&s](HttpRequest& req, const Caller&) {
+               auto id = ChunkId::FromHex(req.params["chunk"]);
+               if (!id) {
+                 return ErrorResponse(Status::InvalidArgument("not a chunk id: " + req.params["chunk"]));
+               }
+               ChunkReader reader(s.store.store());
+               auto plain = reader.Read(*id);
+               if (!plain.ok()) return ErrorResponse(plain.error());
+               HttpResponse r;
+               r.content_type = "application/octet-stream";
+               r.body.assign(plain->begin(), plain->end());
+               return r;
+             }));
   router.Add(verb::get, "/v1/audit",
              Guarded(s, Permission::kRead, "audit.read", [&s](HttpRequest& req, const Caller&) {
                std::int64_t after = 0;

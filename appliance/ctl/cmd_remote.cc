@@ -1,0 +1,167 @@
+// cairnctl remote-only commands (admin API): status, clusters, agent
+// list|revoke, token create, audit, api-token create|list|revoke.
+#include <cstdio>
+
+#include "appliance/ctl/cli_common.h"
+#include "core/cli/human.h"
+
+namespace cairn::ctl {
+namespace {
+
+using json = nlohmann::json;
+
+// Registers `cmd` to connect and run `fn`, printing its JSON with --json.
+void Remote(CLI::App* cmd, CommandRegistry& reg, const Environment& env,
+            std::function<Result<json>(AdminClient&)> fn, std::function<void(const json&)> print) {
+  auto flags = std::make_shared<RemoteFlags>();
+  auto as_json = std::make_shared<bool>(false);
+  AddRemoteFlags(cmd, *flags, env.remote);
+  cmd->add_flag("--json", *as_json, "print the API's JSON");
+  cmd->callback([&reg, flags, as_json, fn, print] {
+    reg.runner = [flags, as_json, fn, print] {
+      auto client = AdminClient::Connect(*flags);
+      if (!client.ok()) return Fail(client.error());
+      auto out = fn(**client);
+      if (!out.ok()) return Fail(out.error());
+      if (*as_json) {
+        std::printf("%s\n", out->dump(2).c_str());
+      } else {
+        print(*out);
+      }
+      return 0;
+    };
+  });
+}
+
+std::string Str(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+std::uint64_t Num(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
+}
+
+}  // namespace
+
+void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environment& env) {
+  Remote(app.add_subcommand("status", "appliance status (remote)"), reg, env,
+         [](AdminClient& c) { return c.Get("/v1/status"); },
+         [](const json& j) {
+           std::printf("store          %s\n", Str(j, "store_id").c_str());
+           std::printf("snapshots      %llu\n", static_cast<unsigned long long>(Num(j, "snapshots")));
+           std::printf("unique data    %s, stored %s\n", HumanBytes(Num(j, "bytes_unique")).c_str(),
+                       HumanBytes(Num(j, "bytes_stored")).c_str());
+           std::printf("clusters       %llu, agents %llu\n",
+                       static_cast<unsigned long long>(Num(j, "clusters")),
+                       static_cast<unsigned long long>(Num(j, "agents")));
+           std::printf("CA sha256      %s\n", Str(j, "ca_sha256").c_str());
+           std::printf("uptime         %llu s\n",
+                       static_cast<unsigned long long>(j.value("uptime_seconds", 0LL)));
+         });
+
+  Remote(app.add_subcommand("clusters", "clusters known to the appliance (remote)"), reg, env,
+         [](AdminClient& c) { return c.Get("/v1/clusters"); },
+         [](const json& j) {
+           std::printf("%-24s  %6s  %9s  %11s  %11s\n", "CLUSTER", "AGENTS", "SNAPSHOTS", "SIZE",
+                       "STORED");
+           for (const auto& c : j["clusters"]) {
+             std::printf("%-24s  %6llu  %9llu  %11s  %11s\n", Str(c, "name").c_str(),
+                         static_cast<unsigned long long>(Num(c, "agents")),
+                         static_cast<unsigned long long>(Num(c, "snapshots")),
+                         HumanBytes(Num(c, "bytes")).c_str(),
+                         HumanBytes(Num(c, "bytes_stored")).c_str());
+           }
+         });
+
+  CLI::App* agent = app.add_subcommand("agent", "enrolled agents (remote)");
+  agent->require_subcommand(1);
+  auto cluster = std::make_shared<std::string>();
+  CLI::App* agent_list = agent->add_subcommand("list", "list agents");
+  agent_list->add_option("--cluster", *cluster, "only this cluster");
+  Remote(agent_list, reg, env,
+         [cluster](AdminClient& c) {
+           return c.Get("/v1/agents" + (cluster->empty() ? "" : "?cluster=" + *cluster));
+         },
+         [](const json& j) {
+           std::printf("%-20s  %-20s  %-8s  %s\n", "AGENT", "CLUSTER", "STATE", "CERT SERIAL");
+           for (const auto& a : j["agents"]) {
+             std::printf("%-20s  %-20s  %-8s  %s\n", Str(a, "id").c_str(),
+                         Str(a, "cluster").c_str(), a.value("revoked", false) ? "revoked" : "active",
+                         Str(a, "cert_serial").c_str());
+           }
+         });
+  auto agent_id = std::make_shared<std::string>();
+  CLI::App* revoke = agent->add_subcommand("revoke", "revoke an agent's certificate at once");
+  revoke->add_option("id", *agent_id, "agent id")->required();
+  Remote(revoke, reg, env,
+         [agent_id](AdminClient& c) { return c.Post("/v1/agents/" + *agent_id + "/revoke", json::object()); },
+         [](const json& j) { std::printf("revoked agent %s\n", Str(j, "revoked").c_str()); });
+
+  CLI::App* token = app.add_subcommand("token", "enrollment tokens (remote)");
+  token->require_subcommand(1);
+  auto token_cluster = std::make_shared<std::string>();
+  auto ttl = std::make_shared<std::string>();
+  CLI::App* create = token->add_subcommand("create", "a one-time token for one cluster");
+  create->add_option("--cluster", *token_cluster, "cluster the agent will belong to")->required();
+  create->add_option("--ttl", *ttl, "lifetime, e.g. 30m, 24h, 7d (default: the appliance's)");
+  Remote(create, reg, env,
+         [token_cluster, ttl](AdminClient& c) {
+           json body{{"cluster", *token_cluster}};
+           if (!ttl->empty()) body["ttl"] = *ttl;
+           return c.Post("/v1/tokens", body);
+         },
+         [](const json& j) {
+           // The token is the last line: scripts take it with `tail -1`.
+           std::fprintf(stderr, "token for cluster %s, single use, expires at unix %lld s\n",
+                        Str(j, "cluster").c_str(),
+                        static_cast<long long>(j.value("expires_unix_ns", 0LL) / 1000000000));
+           std::printf("%s\n", Str(j, "token").c_str());
+         });
+
+  auto after = std::make_shared<long long>(0);
+  auto limit = std::make_shared<int>(100);
+  CLI::App* audit = app.add_subcommand("audit", "the appliance's audit log (remote)");
+  audit->add_option("--after", *after, "entries after this sequence number");
+  audit->add_option("--limit", *limit, "at most this many entries (max 1000)");
+  Remote(audit, reg, env,
+         [after, limit](AdminClient& c) {
+           return c.Get("/v1/audit?after=" + std::to_string(*after) + "&limit=" + std::to_string(*limit));
+         },
+         [](const json& j) {
+           for (const auto& e : j["entries"]) {
+             std::printf("%6lld  %s  %-8s %-28s %-40s %s\n", static_cast<long long>(e.value("seq", 0LL)),
+                         HumanTime(e.value("at_unix_ns", 0LL)).c_str(), Str(e, "outcome").c_str(),
+                         Str(e, "action").c_str(), Str(e, "target").c_str(), Str(e, "actor").c_str());
+           }
+         });
+
+  CLI::App* api = app.add_subcommand("api-token", "admin API tokens (remote)");
+  api->require_subcommand(1);
+  auto name = std::make_shared<std::string>();
+  auto role = std::make_shared<std::string>();
+  CLI::App* api_create = api->add_subcommand("create", "a new API token, shown once");
+  api_create->add_option("--name", *name, "what the token is for")->required();
+  api_create->add_option("--role", *role, "admin, operator or auditor")->required();
+  Remote(api_create, reg, env,
+         [name, role](AdminClient& c) { return c.Post("/v1/api-tokens", {{"name", *name}, {"role", *role}}); },
+         [](const json& j) {
+           std::fprintf(stderr, "API token %s (%s), shown once:\n", Str(j, "id").c_str(),
+                        Str(j, "role").c_str());
+           std::printf("%s\n", Str(j, "token").c_str());
+         });
+  Remote(api->add_subcommand("list", "list API tokens"), reg, env,
+         [](AdminClient& c) { return c.Get("/v1/api-tokens"); },
+         [](const json& j) {
+           for (const auto& t : j["api_tokens"]) {
+             std::printf("%s  %-9s %-8s %s\n", Str(t, "id").c_str(), Str(t, "role").c_str(),
+                         t.value("revoked", false) ? "revoked" : "active", Str(t, "name").c_str());
+           }
+         });
+  auto api_id = std::make_shared<std::string>();
+  CLI::App* api_revoke = api->add_subcommand("revoke", "revoke an API token");
+  api_revoke->add_option("id", *api_id, "token id")->required();
+  Remote(api_revoke, reg, env,
+         [api_id](AdminClient& c) { return c.Post("/v1/api-tokens/" + *api_id + "/revoke", json::object()); },
+         [](const json& j) { std::printf("revoked API token %s\n", Str(j, "revoked").c_str()); });
+}
+
+}  // namespace cairn::ctl
