@@ -78,6 +78,11 @@ Result<AgentState> Enroll(const EnrollRequest& request) {
   const auto j = nlohmann::json::parse(reply.body, nullptr, false);
   AgentState state;
   if (!j.is_object()) return Status::InvalidArgument("enroll: the appliance's reply is not JSON");
+  if (j.value("protocol", 0) != 1) {
+    return Status::InvalidArgument("enroll: the appliance speaks protocol " +
+                                   j.value("protocol", nlohmann::json(0)).dump() +
+                                   ", this agent knows 1: upgrade the agent");
+  }
   try {
     state.agent_id = j.at("agent_id").get<std::string>();
     state.cluster = j.at("cluster").get<std::string>();
