@@ -47,6 +47,73 @@ Status ApplySchemaV1(SqliteDb& db) {
   return db.Exec("PRAGMA application_id = " + std::to_string(kCatalogApplicationId));
 }
 
+// Schema v2: the appliance's registry (appliance/registry) and the cluster an
+// agent snapshot belongs to. Documented in docs/formats.md.
+//
+// snapshots.cluster is added with a constant default, which SQLite records in
+// the schema without rewriting existing rows: a v1 catalog of any size
+// migrates in constant time, and its local-mode snapshots read back as
+// cluster ''. Identity tables are WITHOUT ROWID (small rows keyed by a text
+// id, as `chunks` is keyed by its blob id). Foreign keys tie agents and
+// enrollment tokens to a known cluster (connections run foreign_keys=ON).
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE snapshots ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
+CREATE INDEX snapshots_by_cluster_name_created ON snapshots (cluster, name, created_unix_ns);
+
+CREATE TABLE clusters (
+  name            TEXT    NOT NULL PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 63),
+  created_unix_ns INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE enrollment_tokens (
+  id              TEXT    NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+  secret_sha256   BLOB    NOT NULL CHECK (length(secret_sha256) = 32),
+  cluster         TEXT    NOT NULL REFERENCES clusters (name),
+  created_unix_ns INTEGER NOT NULL,
+  expires_unix_ns INTEGER NOT NULL CHECK (expires_unix_ns > created_unix_ns),
+  used_unix_ns    INTEGER,
+  used_by_agent   TEXT,
+  created_by      TEXT    NOT NULL DEFAULT '',
+  CHECK ((used_unix_ns IS NULL) = (used_by_agent IS NULL))
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE agents (
+  id                  TEXT    NOT NULL PRIMARY KEY CHECK (length(id) > 0),
+  cluster             TEXT    NOT NULL REFERENCES clusters (name),
+  common_name         TEXT    NOT NULL,
+  cert_serial         TEXT    NOT NULL UNIQUE CHECK (length(cert_serial) > 0),
+  cert_sha256         TEXT    NOT NULL CHECK (length(cert_sha256) = 64),
+  created_unix_ns     INTEGER NOT NULL,
+  cert_not_after_unix INTEGER NOT NULL,
+  revoked_unix_ns     INTEGER,
+  last_seen_unix_ns   INTEGER
+) STRICT, WITHOUT ROWID;
+CREATE INDEX agents_by_cluster ON agents (cluster, created_unix_ns);
+
+CREATE TABLE api_tokens (
+  id                TEXT    NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+  name              TEXT    NOT NULL CHECK (length(name) > 0),
+  role              TEXT    NOT NULL CHECK (role IN ('admin', 'operator', 'auditor')),
+  secret_sha256     BLOB    NOT NULL CHECK (length(secret_sha256) = 32),
+  created_unix_ns   INTEGER NOT NULL,
+  revoked_unix_ns   INTEGER,
+  last_used_unix_ns INTEGER
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_unix_ns INTEGER NOT NULL,
+  actor      TEXT    NOT NULL,
+  action     TEXT    NOT NULL CHECK (length(action) > 0),
+  target     TEXT    NOT NULL DEFAULT '',
+  outcome    TEXT    NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+  detail     TEXT    NOT NULL DEFAULT '{}'
+             CHECK (CASE WHEN json_valid(detail) THEN json_type(detail) = 'object' ELSE 0 END)
+) STRICT;
+)sql";
+
+Status ApplySchemaV2(SqliteDb& db) { return db.Exec(kSchemaV2); }
+
 std::string Where(const SqliteDb& db) { return "catalog " + db.path().string() + ": "; }
 
 // Refuses files that are not catalogs, and catalogs newer than `latest`.
@@ -111,6 +178,8 @@ std::span<const MigrationStep> CatalogMigrations() {
   // safe to use from other translation units' static initializers.
   static const MigrationStep kSteps[] = {
       {1, "initial schema: snapshots, chunks, meta", ApplySchemaV1},
+      {2, "registry: snapshots.cluster, clusters, enrollment_tokens, agents, api_tokens, audit_log",
+       ApplySchemaV2},
   };
   return kSteps;
 }

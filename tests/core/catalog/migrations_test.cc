@@ -43,14 +43,21 @@ TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[un
   INFO(s.ToString());
   REQUIRE(s.ok());
   CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
-  CHECK(LatestCatalogSchemaVersion() == 1);
+  CHECK(LatestCatalogSchemaVersion() == 2);
   CHECK(Query(*db, "PRAGMA application_id") == kCatalogApplicationId);
   CHECK(HasTable(*db, "snapshots"));
   CHECK(HasTable(*db, "chunks"));
   CHECK(HasTable(*db, "meta"));
+  for (const char* table : {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log"}) {
+    INFO(table);
+    CHECK(HasTable(*db, table));
+  }
   CHECK(Query(*db,
               "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
               "name = 'snapshots_by_name_created'") == 1);
+  CHECK(Query(*db,
+              "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+              "name = 'snapshots_by_cluster_name_created'") == 1);
 }
 
 TEST_CASE("Migrations: the step list is numbered 1..N and every step is described", "[unit]") {
@@ -158,7 +165,8 @@ TEST_CASE("Migrations: steps run in order and each is recorded in user_version",
   auto db = OpenOrDie(dir.path() / "catalog.db");
   std::vector<int> seen;  // user_version as each step sees it
   std::vector<MigrationStep> steps(CatalogMigrations().begin(), CatalogMigrations().end());
-  for (int v = static_cast<int>(steps.size()) + 1; v <= 4; ++v) {
+  const int latest = static_cast<int>(steps.size());
+  for (int v = latest + 1; v <= latest + 3; ++v) {
     steps.push_back({v, "test: record", [&seen](SqliteDb& d) {
                        auto version = CatalogSchemaVersion(d);
                        if (!version.ok()) return version.status();
@@ -167,8 +175,8 @@ TEST_CASE("Migrations: steps run in order and each is recorded in user_version",
                      }});
   }
   REQUIRE(TEST_MigrateWith(*db, steps).ok());
-  CHECK(seen == std::vector<int>{1, 2, 3});
-  CHECK(*CatalogSchemaVersion(*db) == 4);
+  CHECK(seen == std::vector<int>{latest, latest + 1, latest + 2});
+  CHECK(*CatalogSchemaVersion(*db) == latest + 3);
   // Out-of-order lists are a programming error, refused before any work.
   std::swap(steps[1], steps[2]);
   CHECK(TEST_MigrateWith(*db, steps).IsInvalidArgument());
@@ -187,6 +195,65 @@ TEST_CASE("Migrations: a SQLite file that is not a catalog is refused and not mi
   REQUIRE(db->Exec("PRAGMA application_id = 1234; PRAGMA user_version = 1").ok());
   CHECK(MigrateCatalog(*db).IsInvalidArgument());
   CHECK(Catalog::Open(path).status().IsInvalidArgument());
+}
+
+TEST_CASE("Migrations: a v1 catalog with a snapshot migrates to v2 and keeps the row, cluster ''",
+          "[unit]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "catalog.db";
+  {
+    // A catalog exactly as a v1 binary left it: only step 1, and a row.
+    auto db = OpenOrDie(path);
+    REQUIRE(TEST_MigrateWith(*db, CatalogMigrations().first(1)).ok());
+    REQUIRE(*CatalogSchemaVersion(*db) == 1);
+    REQUIRE_FALSE(HasTable(*db, "agents"));
+    REQUIRE(db->Exec("INSERT INTO snapshots (id, name, created_unix_ns, source, hostname, "
+                     "file_count, bytes_read, tags) VALUES ('aa11', 'web01:/etc', 42, '/etc', "
+                     "'web01', 7, 1234, '[\"daily\"]')")
+                .ok());
+  }
+  auto catalog = Catalog::Open(path);
+  INFO(catalog.status().ToString());
+  REQUIRE(catalog.ok());
+  auto listed = (*catalog)->ListSnapshots();
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 1);
+  const SnapshotRecord& r = listed->front();
+  CHECK(r.id == "aa11");
+  CHECK(r.name == "web01:/etc");
+  CHECK(r.created_unix_ns == 42);
+  CHECK(r.file_count == 7);
+  CHECK(r.bytes_read == 1234);
+  CHECK(r.tags == std::vector<std::string>{"daily"});
+
+  auto db = OpenOrDie(path);
+  CHECK(*CatalogSchemaVersion(*db) == 2);
+  CHECK(Query(*db, "SELECT count(*) FROM snapshots WHERE id = 'aa11' AND cluster = ''") == 1);
+  CHECK(HasTable(*db, "clusters"));
+  CHECK(HasTable(*db, "agents"));
+  CHECK(HasTable(*db, "audit_log"));
+  // The new tables' CHECK constraints hold: a role outside the three, an
+  // audit detail that is not a JSON object, and an agent of an unknown
+  // cluster (foreign key) are refused by SQLite itself.
+  CHECK_FALSE(db->Exec("INSERT INTO api_tokens (id, name, role, secret_sha256, created_unix_ns) "
+                       "VALUES ('0123456789abcdef', 'n', 'root', zeroblob(32), 1)")
+                  .ok());
+  CHECK(db->Exec("INSERT INTO api_tokens (id, name, role, secret_sha256, created_unix_ns) "
+                 "VALUES ('0123456789abcdef', 'n', 'auditor', zeroblob(32), 1)")
+            .ok());
+  CHECK_FALSE(db->Exec("INSERT INTO audit_log (at_unix_ns, actor, action, outcome, detail) "
+                       "VALUES (1, 'a', 'x', 'ok', '[1]')")
+                  .ok());
+  CHECK_FALSE(db->Exec("INSERT INTO audit_log (at_unix_ns, actor, action, outcome, detail) "
+                       "VALUES (1, 'a', 'x', 'maybe', '{}')")
+                  .ok());
+  CHECK(db->Exec("INSERT INTO audit_log (at_unix_ns, actor, action, outcome, detail) "
+                 "VALUES (1, 'a', 'x', 'ok', '{\"k\":1}')")
+            .ok());
+  CHECK_FALSE(db->Exec("INSERT INTO agents (id, cluster, common_name, cert_serial, cert_sha256, "
+                       "created_unix_ns, cert_not_after_unix) VALUES ('a1', 'nowhere', 'cn', "
+                       "'01', printf('%064d', 0), 1, 2)")
+                  .ok());
 }
 
 }  // namespace

@@ -1,0 +1,205 @@
+// Registry: who may talk to the appliance. Clusters, enrollment tokens,
+// enrolled agents (by client certificate), admin API tokens and their roles,
+// and the audit log, all kept in the store's catalog (<store>/catalog.db,
+// schema v2 and later; docs/formats.md "Schema v2").
+//
+// The registry opens its own connection to the catalog, next to the engine's
+// Catalog; SQLite's file lock and busy_timeout arbitrate between the two.
+// The file must already be at schema v2: Catalog::Open (which the appliance
+// runs first, when it opens the store) migrates it; the registry never
+// migrates on its own, so there is one place that changes the schema.
+//
+// Secrets (enrollment and API token secrets) are 32 random bytes, shown once
+// in the token text returned by the Create* call and stored only as SHA-256;
+// comparisons are constant time. No message, log line or audit entry made
+// here contains a secret.
+//
+// Refusals of a credential are PermissionDenied with a message that says
+// what was wrong and what to do next; callers map them to 401/403 and may
+// show them to the person holding the token. The token id (not secret) may
+// appear in them.
+//
+// Time comes from the Clock passed to Open (FakeClock in tests); the clock
+// must outlive the registry.
+//
+// Thread-safety: every method may be called from any thread (the appliance
+// calls it from its worker pool). Calls are serialized by one mutex around
+// the connection: each is a few indexed statements, so a queue of callers is
+// cheap, and SQLite allows only one writer at a time anyway. Several
+// Registry objects (in this or another process) may open the same file;
+// RedeemEnrollmentToken stays single-use across them (one BEGIN IMMEDIATE
+// transaction and a conditional UPDATE).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "appliance/registry/role.h"
+#include "core/base/clock.h"
+#include "core/base/status.h"
+
+namespace cairn {
+
+class SqliteDb;
+
+// Cluster names: a DNS-1123 label ([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?), so a
+// name can serve as a directory name (snapshots/<cluster>/...), a label
+// value and a certificate name component as it is.
+bool IsValidClusterName(std::string_view name);
+
+class Registry {
+ public:
+  // Opens `catalog_db` (which must exist, be a cairn catalog and be at
+  // schema v2 or later). Errors: NotFound (no such file), InvalidArgument
+  // (not a catalog, schema too old or too new, each with what to do),
+  // Corruption, Unavailable, IoError as SqliteDb::Open reports them.
+  static Result<std::unique_ptr<Registry>> Open(const std::filesystem::path& catalog_db,
+                                                Clock& clock);
+
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+  ~Registry();
+
+  // ---- enrollment tokens ---------------------------------------------------
+  struct EnrollmentToken {
+    std::string id;       // 16 hex digits; not secret
+    std::string cluster;  // the cluster an agent redeeming it joins
+    std::string text;     // cairn-enroll.v1.<id>.<secret>.<ca-sha256>: show once
+    std::int64_t expires_unix_ns = 0;
+  };
+  // Creates a single-use token that enrolls one agent into `cluster` until
+  // now + ttl. The cluster row is created if absent. `ca_sha256_hex` is the
+  // SHA-256 of the appliance CA certificate (64 hex digits); it is put into
+  // the text, not stored. `created_by` (the actor, for the audit trail) must
+  // not be empty. InvalidArgument for a bad cluster name, a ttl outside
+  // 1 s..3650 days, a malformed pin.
+  Result<EnrollmentToken> CreateEnrollmentToken(std::string_view cluster, std::chrono::seconds ttl,
+                                                std::string_view ca_sha256_hex,
+                                                std::string_view created_by);
+
+  // Redeems a token for `agent_id`: in one transaction, checks it and marks
+  // it used (UPDATE ... WHERE used_unix_ns IS NULL), so of any number of
+  // concurrent redeemers, in any process, exactly one succeeds. Returns the
+  // token's cluster. PermissionDenied, each with its own message: malformed
+  // text, unknown token, wrong secret, already used (when, by which agent),
+  // expired (when), and -- if `expected_cluster` is not empty -- a token of
+  // another cluster ("token is for cluster X, not Y"). A refused token is
+  // left as it was (still usable by its rightful holder unless used or
+  // expired).
+  Result<std::string> RedeemEnrollmentToken(std::string_view token_text,
+                                            std::string_view expected_cluster,
+                                            std::string_view agent_id);
+
+  // ---- agents --------------------------------------------------------------
+  struct AgentRecord {
+    std::string id;                        // the agent's id (chosen at enrollment); primary key
+    std::string cluster;                   // must exist (clusters come from enrollment tokens)
+    std::string common_name;               // subject CN of its client certificate
+    std::string cert_serial;               // client certificate serial (hex); unique
+    std::string cert_sha256;               // SHA-256 of the certificate (DER), 64 hex digits
+    std::int64_t created_unix_ns = 0;      // 0 on RegisterAgent: now
+    std::int64_t cert_not_after_unix = 0;  // certificate expiry, seconds since the epoch
+    std::optional<std::int64_t> revoked_unix_ns;
+    std::optional<std::int64_t> last_seen_unix_ns;
+
+    friend bool operator==(const AgentRecord&, const AgentRecord&) = default;
+  };
+  // Records a newly enrolled agent. AlreadyExists when its id or certificate
+  // serial is taken; InvalidArgument for an unknown cluster or a malformed
+  // field. revoked/last_seen of the argument are ignored (a new agent is
+  // neither).
+  Status RegisterAgent(const AgentRecord& agent);
+  // Ordered by cluster, then creation time, then id; one cluster's if given.
+  Result<std::vector<AgentRecord>> ListAgents(std::optional<std::string> cluster = std::nullopt);
+  // The agent holding the certificate with this serial (the mTLS layer's
+  // lookup), revoked or not: the caller checks revoked_unix_ns.
+  Result<std::optional<AgentRecord>> FindAgentBySerial(std::string_view cert_serial);
+  // Marks the agent revoked now; its certificate is refused from then on.
+  // NotFound for an unknown id (a typo must not look like a revocation).
+  // Revoking a revoked agent is Ok and keeps the first revocation time.
+  Status RevokeAgent(std::string_view agent_id);
+  // Records that the agent was seen now. Written at most once a minute per
+  // agent (remembered in memory), so calling it on every request is cheap.
+  // NotFound for an unknown id.
+  Status TouchAgent(std::string_view agent_id);
+
+  // Every cluster name, sorted.
+  Result<std::vector<std::string>> ListClusters();
+
+  // ---- admin API tokens ----------------------------------------------------
+  struct ApiTokenRecord {
+    std::string id;    // 16 hex digits; not secret
+    std::string name;  // what the token is for ("ci", "alice laptop")
+    Role role = Role::kAuditor;
+    std::int64_t created_unix_ns = 0;
+    std::optional<std::int64_t> revoked_unix_ns;
+    std::optional<std::int64_t> last_used_unix_ns;
+
+    friend bool operator==(const ApiTokenRecord&, const ApiTokenRecord&) = default;
+  };
+  // Creates a token; the returned text (cairn-api.v1.<id>.<secret>) is the
+  // only copy of the secret. `name` must be 1..128 bytes.
+  Result<std::pair<ApiTokenRecord, std::string>> CreateApiToken(std::string_view name, Role role);
+  // The token's record if `token_text` is a valid, unrevoked token.
+  // PermissionDenied (malformed, unknown, wrong secret, revoked), never
+  // repeating the secret. Updates last_used at most once a minute per token.
+  Result<ApiTokenRecord> AuthenticateApiToken(std::string_view token_text);
+  // Ordered by creation time, then id. Secrets are not listed (not kept).
+  Result<std::vector<ApiTokenRecord>> ListApiTokens();
+  // NotFound for an unknown id; revoking a revoked token is Ok and keeps the
+  // first revocation time.
+  Status RevokeApiToken(std::string_view id);
+
+  // ---- audit log -----------------------------------------------------------
+  struct AuditEntry {
+    std::int64_t seq = 0;  // strictly increasing, never reused
+    std::int64_t at_unix_ns = 0;
+    std::string actor;        // "api-token:<id>", "agent:<id>", "local:root", ...
+    std::string action;       // "enrollment-token.create", "agent.revoke", ...
+    std::string target;       // what it acted on
+    std::string outcome;      // "ok", "denied" or "failed"
+    std::string detail_json;  // a JSON object
+  };
+  // Appends one entry stamped now. `outcome` must be ok, denied or failed;
+  // `detail` a JSON object (invalid UTF-8 in it is replaced, not refused:
+  // an audit entry must not be lost over an odd byte). Over-long fields are
+  // cut (actor, action, target: 1 KiB; detail: 16 KiB, replaced by
+  // {"truncated":true,"bytes":N}) so a hostile request cannot grow the log
+  // without bound per entry.
+  Status Audit(std::string_view actor, std::string_view action, std::string_view target,
+               std::string_view outcome, const nlohmann::json& detail = nlohmann::json::object());
+  // Entries with seq > after_seq, oldest first, at most min(limit, 1000):
+  // page with after_seq = the last seq seen.
+  Result<std::vector<AuditEntry>> ListAudit(std::int64_t after_seq, std::size_t limit);
+
+  static constexpr std::size_t kMaxAuditPage = 1000;
+
+ private:
+  Registry(std::unique_ptr<SqliteDb> db, Clock& clock);
+
+  // Bodies of the public calls, run with mu_ held.
+  Result<std::string> RedeemLocked(std::string_view token_text, std::string_view expected_cluster,
+                                   std::string_view agent_id);
+  Result<ApiTokenRecord> AuthenticateLocked(std::string_view token_text);
+
+  std::mutex mu_;
+  std::unique_ptr<SqliteDb> db_;  // guarded by mu_
+  Clock& clock_;
+  // Monotonic time of the last last_seen / last_used write, per id; entries
+  // are added only for ids that exist, so the maps are bounded by the number
+  // of agents and tokens. Guarded by mu_.
+  std::unordered_map<std::string, std::int64_t> agent_seen_written_;
+  std::unordered_map<std::string, std::int64_t> token_used_written_;
+};
+
+}  // namespace cairn

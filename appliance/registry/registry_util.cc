@@ -1,0 +1,48 @@
+#include "appliance/registry/registry_util.h"
+
+#include <ctime>
+
+namespace cairn {
+
+std::string FormatUtc(std::int64_t unix_ns) {
+  // Floor division, so instants before 1970 still print the right second.
+  std::int64_t secs = unix_ns / kNanosPerSecond;
+  if (unix_ns % kNanosPerSecond < 0) --secs;
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  char buf[40];
+  if (gmtime_r(&t, &tm) == nullptr ||
+      std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return "unix " + std::to_string(secs);
+  }
+  return buf;
+}
+
+bool IsValidAgentId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+Status InvalidAgentIdError(std::string_view id) {
+  return Status::InvalidArgument("invalid agent id (" + std::to_string(id.size()) +
+                                 " bytes): use 1 to 128 printable ASCII characters without "
+                                 "spaces");
+}
+
+std::string TruncateUtf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t cut = max_bytes;
+  // Continuation bytes are 10xxxxxx; back up to the start of the character.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut));
+}
+
+std::optional<std::int64_t> OptionalColumnInt64(const SqliteStatement& stmt, int col) {
+  if (stmt.ColumnIsNull(col)) return std::nullopt;
+  return stmt.ColumnInt64(col);
+}
+
+}  // namespace cairn

@@ -1,0 +1,34 @@
+// Small helpers shared by registry*.cc: time in messages, field checks and
+// bounds. Internal to appliance/registry (not for other folders).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "core/catalog/sqlite_statement.h"
+
+namespace cairn {
+
+inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+
+// "2024-05-01T12:00:00Z": times in refusal messages, readable by the person
+// holding the token (UTC, whole seconds).
+std::string FormatUtc(std::int64_t unix_ns);
+
+// Agent ids: 1..128 bytes of printable ASCII without spaces, since they
+// appear in log lines (key=value) and audit actors ("agent:<id>").
+bool IsValidAgentId(std::string_view id);
+Status InvalidAgentIdError(std::string_view id);
+
+// `s` cut to at most `max_bytes`, backing up to a UTF-8 character boundary
+// so a cut never leaves half a character.
+std::string TruncateUtf8(std::string_view s, std::size_t max_bytes);
+
+// Column `col` of the current row, or nullopt when it is NULL.
+std::optional<std::int64_t> OptionalColumnInt64(const SqliteStatement& stmt, int col);
+
+}  // namespace cairn
