@@ -2,14 +2,15 @@
 #   make deps    Debian packages the project needs (only the missing ones)
 #   make build   release build (RelWithDebInfo) in build/
 #   make test    deps + build + the whole ctest suite, then again under ASan+UBSan
-#   make demo    a store, a backup, an incremental, verify and a restore, end to end
+#   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
+#   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
 #   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset
 JOBS ?= 2
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_TIMEOUT ?= 900
 
-.PHONY: deps build test test-release test-asan demo bench clean format
+.PHONY: deps build test test-release test-asan demo demo-local bench clean format
 
 deps:
 	bash scripts/deps.sh
@@ -34,7 +35,10 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 test: test-release test-asan
 
 demo: build
-	bash scripts/demo.sh $(BUILD)/appliance/ctl/cairnctl
+	bash scripts/demo.sh $(BUILD)
+
+demo-local: build
+	bash scripts/demo-local.sh $(BUILD)/appliance/ctl/cairnctl
 
 bench: build
 	python3 bench/run_bench.py --cairnctl $(BUILD)/appliance/ctl/cairnctl
