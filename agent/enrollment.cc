@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "appliance/pki/certificate_info.h"
-#include "appliance/pki/csr.h"
-#include "appliance/registry/enrollment_token.h"
+#include "core/pki/certificate_info.h"
+#include "core/pki/csr.h"
+#include "core/protocol/enrollment_token.h"
 #include "core/net/api_error.h"
 #include "core/net/https_client.h"
 #include "core/net/peer_chain.h"

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "appliance/daemon/pki_files.h"
-#include "appliance/pki/certificate_authority.h"
+#include "core/pki/certificate_authority.h"
 #include "appliance/registry/registry.h"
 #include "core/store/store.h"
 

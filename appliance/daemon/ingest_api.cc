@@ -1,7 +1,7 @@
 #include "appliance/daemon/ingest_api.h"
 
-#include "appliance/pki/csr.h"
-#include "appliance/registry/enrollment_token.h"
+#include "core/pki/csr.h"
+#include "core/protocol/enrollment_token.h"
 #include "core/base/log.h"
 #include "core/crypto/random.h"
 #include "core/engine/local_backup_target.h"

@@ -14,7 +14,7 @@
 #include "appliance/daemon/chunk_ingest.h"
 #include "appliance/daemon/metrics.h"
 #include "appliance/daemon/store_service.h"
-#include "appliance/pki/certificate_authority.h"
+#include "core/pki/certificate_authority.h"
 #include "appliance/registry/registry.h"
 #include "core/base/clock.h"
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 
 namespace cairn {
 namespace {

@@ -5,9 +5,9 @@
 #include <ctime>
 #include <utility>
 
-#include "appliance/registry/enrollment_token.h"
+#include "core/protocol/enrollment_token.h"
 #include "appliance/registry/registry_util.h"
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 #include "core/catalog/migrations.h"
 #include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"

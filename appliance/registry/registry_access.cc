@@ -5,7 +5,7 @@
 #include "appliance/registry/api_token.h"
 #include "appliance/registry/registry.h"
 #include "appliance/registry/registry_util.h"
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 #include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"
 #include "core/catalog/transaction.h"

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "appliance/registry/enrollment_token.h"
+#include "core/protocol/enrollment_token.h"
 #include "appliance/registry/registry.h"
 #include "appliance/registry/registry_util.h"
 #include "core/catalog/sqlite_db.h"

@@ -6,7 +6,7 @@
 
 #include "appliance/registry/api_token.h"
 #include "appliance/registry/registry.h"
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 #include "core/catalog/sqlite_db.h"
 #include "tests/appliance/registry/registry_fixture.h"
 

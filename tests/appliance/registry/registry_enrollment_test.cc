@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "appliance/registry/enrollment_token.h"
+#include "core/protocol/enrollment_token.h"
 #include "appliance/registry/registry.h"
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 #include "core/catalog/migrations.h"
 #include "core/catalog/sqlite_db.h"
 #include "tests/appliance/registry/registry_fixture.h"

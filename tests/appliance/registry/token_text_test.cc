@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "appliance/registry/api_token.h"
-#include "appliance/registry/enrollment_token.h"
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/enrollment_token.h"
+#include "core/protocol/token_secret.h"
 
 namespace cairn {
 namespace {

@@ -1,4 +1,4 @@
-#include "appliance/pki/certificate_builder.h"
+#include "core/pki/certificate_builder.h"
 
 #include <openssl/err.h>
 #include <openssl/objects.h>

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "appliance/pki/certificate_authority.h"
-#include "appliance/pki/x509_util.h"
+#include "core/pki/certificate_authority.h"
+#include "core/pki/x509_util.h"
 
 namespace cairn::pki::testing {
 

@@ -1,12 +1,12 @@
-#include "appliance/pki/certificate_authority.h"
+#include "core/pki/certificate_authority.h"
 
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
-#include "appliance/pki/certificate_info.h"
-#include "appliance/pki/csr.h"
-#include "tests/appliance/pki/pki_test_support.h"
+#include "core/pki/certificate_info.h"
+#include "core/pki/csr.h"
+#include "tests/core/pki/pki_test_support.h"
 
 namespace cairn::pki {
 namespace {

@@ -1,10 +1,10 @@
-#include "appliance/registry/enrollment_token.h"
+#include "core/protocol/enrollment_token.h"
 
 #include <algorithm>
 #include <cctype>
 #include <vector>
 
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 
 namespace cairn {
 namespace {

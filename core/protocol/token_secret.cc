@@ -1,4 +1,4 @@
-#include "appliance/registry/token_secret.h"
+#include "core/protocol/token_secret.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

@@ -1,4 +1,4 @@
-#include "appliance/pki/certificate_info.h"
+#include "core/pki/certificate_info.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-#include "appliance/pki/x509_util.h"
+#include "core/pki/x509_util.h"
 
 namespace cairn::pki {
 namespace {

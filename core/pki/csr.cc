@@ -1,9 +1,9 @@
-#include "appliance/pki/csr.h"
+#include "core/pki/csr.h"
 
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
 
-#include "appliance/pki/certificate_builder.h"
+#include "core/pki/certificate_builder.h"
 
 namespace cairn::pki {
 namespace {

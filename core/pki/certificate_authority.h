@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "appliance/pki/x509_util.h"
+#include "core/pki/x509_util.h"
 #include "core/base/status.h"
 
 namespace cairn::pki {

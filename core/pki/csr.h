@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "appliance/pki/x509_util.h"
+#include "core/pki/x509_util.h"
 #include "core/base/status.h"
 
 namespace cairn::pki {

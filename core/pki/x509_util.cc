@@ -1,4 +1,4 @@
-#include "appliance/pki/x509_util.h"
+#include "core/pki/x509_util.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -1,10 +1,10 @@
-#include "appliance/pki/certificate_info.h"
+#include "core/pki/certificate_info.h"
 
 #include <catch2/catch.hpp>
 
-#include "appliance/pki/certificate_authority.h"
-#include "appliance/pki/csr.h"
-#include "tests/appliance/pki/pki_test_support.h"
+#include "core/pki/certificate_authority.h"
+#include "core/pki/csr.h"
+#include "tests/core/pki/pki_test_support.h"
 
 namespace cairn::pki {
 namespace {

@@ -1,12 +1,12 @@
-#include "appliance/pki/certificate_authority.h"
+#include "core/pki/certificate_authority.h"
 
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 
 #include <utility>
 
-#include "appliance/pki/certificate_builder.h"
-#include "appliance/pki/csr.h"
+#include "core/pki/certificate_builder.h"
+#include "core/pki/csr.h"
 
 namespace cairn::pki {
 namespace {
