@@ -5,17 +5,25 @@
 #include "agent/remote_chunk_fetcher.h"
 #include "core/engine/directory_source.h"
 
+#include <thread>
+
 namespace cairn {
 
 Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const std::string& path,
                                          const BackupRequest& request) {
   AgentBackupResult out;
+  BackupRequest req = request;
+  // Each upload worker alternates between CPU (hash, compress) and waiting
+  // on the appliance; twice the cores keeps the CPU busy meanwhile.
+  if (req.threads <= 0) {
+    req.threads = std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  }
   constexpr int kMaxAttempts = 2;
   for (int attempt = 1;; ++attempt) {
     out.attempts = attempt;
     CAIRN_ASSIGN_OR_RETURN(auto source, DirectorySource::Open(path));
     RemoteBackupTarget target(state);
-    auto result = RunBackup(target, *source, request);
+    auto result = RunBackup(target, *source, req);
     out.chunks_offered += target.counters().chunks_offered;
     out.chunks_uploaded += target.counters().chunks_uploaded;
     out.bytes_uploaded += target.counters().bytes_uploaded;

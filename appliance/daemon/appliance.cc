@@ -86,9 +86,12 @@ ListenerOptions ListenerFor(const ApplianceConfig& c, const ListenerConfig& l, s
 Status Appliance::Run(const RunOptions& options) {
   Impl& m = *impl_;
   const ApplianceConfig& c = m.config;
+  // Twice the cores by default: handlers block on disk (chunk files, fsync,
+  // SQLite) as much as they compute, and a blocked worker must not leave a
+  // core idle while uploads queue.
   const int workers_n =
       c.worker_threads > 0 ? c.worker_threads
-                           : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+                           : std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
   asio::io_context io(1);
   asio::thread_pool workers(static_cast<std::size_t>(workers_n));
 

@@ -201,6 +201,10 @@ Result<std::unique_ptr<TlsStream>> ConnectTls(asio::io_context& io, ssl::context
                                                    });
     RunUntilDone(io, done);
     if (result) return NetworkError("connect to", endpoint, result, timeout);
+    // Requests are small writes answered at once: without TCP_NODELAY, Nagle
+    // plus the peer's delayed ACK add ~40 ms to many round trips.
+    error_code ignored;
+    beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true), ignored);
   }
 
   SSL* ssl = stream->native_handle();
