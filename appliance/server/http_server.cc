@@ -3,7 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "appliance/server/http_session.h"
-#include "appliance/server/server_log.h"
+#include "core/base/log.h"
 
 namespace cairn {
 namespace server_internal {
@@ -29,7 +29,7 @@ struct SessionDone {
         what = ex.what();
       } catch (...) {
       }
-      LogEvent(LogLevel::kError, "http.connection_dropped",
+      Log(LogLevel::kError, "http.connection_dropped",
                {{"listener", server->options.name}, {"remote", session->remote()}, {"what", what}});
       session->Abort();
     }
@@ -44,7 +44,7 @@ struct AcceptLoopDone {
   std::shared_ptr<ServerState> server;
   void operator()(std::exception_ptr e) {
     if (e) {
-      LogEvent(LogLevel::kError, "http.accept_loop_failed", {{"listener", server->options.name}});
+      Log(LogLevel::kError, "http.accept_loop_failed", {{"listener", server->options.name}});
       error_code ec;
       server->acceptor.close(ec);
     }
@@ -61,7 +61,7 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<ServerState> server) {
         co_await server->acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (server->closing || ec == asio::error::operation_aborted) break;
     if (ec) {
-      LogEvent(LogLevel::kWarning, "http.accept_failed",
+      Log(LogLevel::kWarn, "http.accept_failed",
                {{"listener", server->options.name}, {"error", ec.message()}});
       asio::steady_timer backoff(server->io, kAcceptErrorBackoff);
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -71,7 +71,7 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<ServerState> server) {
       ++server->stats.connections_refused;
       error_code ignored;
       tcp::endpoint ep = socket.remote_endpoint(ignored);
-      LogEvent(LogLevel::kWarning, "http.connection_refused",
+      Log(LogLevel::kWarn, "http.connection_refused",
                {{"listener", server->options.name},
                 {"remote", ep.address().to_string()},
                 {"reason", "max_connections"},
@@ -115,7 +115,7 @@ void ServerState::BeginStop(std::chrono::milliseconds grace) {
       s->Abort();
     }
   }
-  LogEvent(LogLevel::kInfo, "http.stopping",
+  Log(LogLevel::kInfo, "http.stopping",
            {{"listener", options.name},
             {"in_flight", std::to_string(busy)},
             {"grace_ms", std::to_string(grace.count())}});
@@ -128,7 +128,7 @@ void ServerState::BeginStop(std::chrono::milliseconds grace) {
 
 void ServerState::CloseAllConnections() {
   if (!sessions.empty()) {
-    LogEvent(LogLevel::kWarning, "http.grace_expired",
+    Log(LogLevel::kWarn, "http.grace_expired",
              {{"listener", options.name}, {"closed", std::to_string(sessions.size())}});
   }
   for (HttpSession* s : sessions) s->Abort();
@@ -140,15 +140,13 @@ void ServerState::MaybeFinishStop() {
   std::lock_guard<std::mutex> lock(mu);
   if (!stop_done) {
     stop_done = true;
-    LogEvent(LogLevel::kInfo, "http.stopped", {{"listener", options.name}});
+    Log(LogLevel::kInfo, "http.stopped", {{"listener", options.name}});
   }
   cv.notify_all();
 }
 
 }  // namespace server_internal
 
-using server_internal::LogEvent;
-using server_internal::LogLevel;
 using server_internal::ServerState;
 
 HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, const Router& router,
@@ -211,7 +209,7 @@ Result<std::uint16_t> HttpServer::Start() {
   started_ = true;
   asio::co_spawn(st.io, server_internal::AcceptLoop(state_),
                  server_internal::AcceptLoopDone{state_});
-  LogEvent(LogLevel::kInfo, "http.listening",
+  Log(LogLevel::kInfo, "http.listening",
            {{"listener", st.options.name},
             {"address", bound.address().to_string()},
             {"port", std::to_string(bound.port())}});
@@ -234,7 +232,7 @@ void HttpServer::Stop(std::chrono::milliseconds grace) {
     st->closing = true;
     std::lock_guard<std::mutex> lock(st->mu);
     st->stop_done = true;
-    LogEvent(LogLevel::kInfo, "http.stopped", {{"listener", st->options.name}});
+    Log(LogLevel::kInfo, "http.stopped", {{"listener", st->options.name}});
     return;
   }
   if (!stop_called_.exchange(true)) {

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "appliance/server/peer_identity.h"
-#include "appliance/server/server_log.h"
+#include "core/base/log.h"
 
 namespace cairn::server_internal {
 namespace {
@@ -45,7 +45,7 @@ asio::awaitable<HttpResponse> InvokeHandler(const HttpHandler* handler, HttpRequ
   } catch (...) {
     failure = "unknown exception";
   }
-  LogEvent(LogLevel::kError, "http.handler_exception",
+  Log(LogLevel::kError, "http.handler_exception",
            {{"listener", listener},
             {"method", ToStd(http::to_string(request.method))},
             {"path", request.path},
@@ -125,7 +125,7 @@ asio::awaitable<bool> HttpSession::Handshake() {
   if (ec) {
     if (!server_->closing) {  // connections cut by Stop are not handshake failures
       ++server_->stats.tls_handshake_failures;
-      LogEvent(LogLevel::kInfo, "http.tls_handshake_failed",
+      Log(LogLevel::kInfo, "http.tls_handshake_failed",
                {{"listener", server_->options.name}, {"remote", remote_}, {"error", ec.message()}});
     }
     co_return false;
@@ -269,7 +269,7 @@ asio::awaitable<HttpSession::Next> HttpSession::Respond(HttpResponse response, u
                                                         bool keep_alive, bool body_unread) {
   keep_alive = keep_alive && !body_unread && !server_->closing;
   if (response.status < 200 || response.status > 599) {
-    LogEvent(LogLevel::kError, "http.bad_status",
+    Log(LogLevel::kError, "http.bad_status",
              {{"listener", server_->options.name}, {"status", std::to_string(response.status)}});
     response = ErrorResponse(500, "internal", "the server produced an invalid answer");
   }
@@ -335,7 +335,7 @@ asio::awaitable<HttpSession::Next> HttpSession::WriteStreamed(HttpResponse respo
                                                 asio::use_awaitable);
     if (piece.failed) {
       // Abort without the last chunk: the client must see a truncated body.
-      LogEvent(LogLevel::kError, "http.stream_failed",
+      Log(LogLevel::kError, "http.stream_failed",
                {{"listener", options.name}, {"remote", remote_}, {"error", piece.error}});
       co_return Next::kAbort;
     }

@@ -125,7 +125,7 @@ TEST_CASE("ChunkIngest: a commit naming an unknown chunk is refused with the lis
   CHECK(f.service->ListSnapshots(std::string("other"), std::nullopt)->empty());
 }
 
-TEST_CASE("ChunkIngest: received chunks survive a clean restart; uncommitted ones of a crash do not",
+TEST_CASE("ChunkIngest: received chunks count as present, and after a crash uncommitted ones are asked for again",
           "[integration][ingest]") {
   Fixture f;
   Bytes a(4000, 'x');
