@@ -133,18 +133,6 @@ void RunUntilDone(asio::io_context& io, const bool& done) {
   assert(done && "io_context ran out of work before the operation completed");
 }
 
-std::string DrainOpenSslErrors() {
-  std::string out;
-  char buf[256];
-  while (unsigned long e = ERR_get_error()) {
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  if (out.empty()) out = "no OpenSSL error reported";
-  return out;
-}
-
 Result<std::unique_ptr<ssl::context>> NewTlsClientContext(bool verify_peer) {
   // ssl::context's constructor throws if SSL_CTX_new fails (allocation);
   // that must not escape as an exception.

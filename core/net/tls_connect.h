@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "core/base/status.h"
+#include "core/crypto/openssl_util.h"
 #include "core/net/asio.h"
 #include "core/net/https_url.h"
 
@@ -33,7 +34,7 @@ using TlsStream = ssl::stream<beast::tcp_stream>;
 void RunUntilDone(asio::io_context& io, const bool& done);
 
 // This thread's OpenSSL error queue as one line of text, emptying it.
-std::string DrainOpenSslErrors();
+using crypto_internal::DrainOpenSslErrors;
 
 // A TLS client context: TLS 1.2 minimum (1.3 preferred by OpenSSL's default
 // ordering), verify_peer when `verify_peer`, no trust anchors loaded yet.

@@ -1,5 +1,7 @@
 #include "core/pki/x509_util.h"
 
+#include "core/crypto/openssl_util.h"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -8,17 +10,7 @@
 namespace cairn::pki::internal {
 namespace {
 
-std::string DrainOpenSslErrors() {
-  std::string out;
-  char buf[256];
-  while (unsigned long e = ERR_get_error()) {
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  if (out.empty()) out = "no OpenSSL error reported";
-  return out;
-}
+using crypto_internal::DrainOpenSslErrors;
 
 Result<std::string> MemoryBioContents(BIO* bio, std::string_view what) {
   char* data = nullptr;
