@@ -18,6 +18,7 @@ void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environm
     reg.runner = [flags, &env] {
       auto store = OpenStore(*flags, env, /*fresh_catalog=*/true);
       if (!store.ok()) return Fail(store.error());
+      for (const std::string& w : (*store)->open_warnings()) std::printf("warning: %s\n", w.c_str());
       auto report = RebuildCatalog(**store);
       if (!report.ok()) return Fail(report.error().WithContext("catalog rebuild failed"));
       for (const std::string& m : report->unreadable_manifests) {

@@ -354,4 +354,47 @@ Result<std::optional<std::string>> Catalog::GetMeta(std::string_view key) {
   return std::optional<std::string>(stmt.ColumnText(0));
 }
 
+// ---- registry carry-over -----------------------------------------------------
+
+Status Catalog::ImportRegistryFrom(const std::filesystem::path& old_db) {
+  // Explicit column lists: the copy must not depend on column order.
+  static constexpr std::pair<std::string_view, std::string_view> kTables[] = {
+      {"clusters", "name, created_unix_ns"},
+      {"enrollment_tokens",
+       "id, secret_sha256, cluster, created_unix_ns, expires_unix_ns, used_unix_ns, "
+       "used_by_agent, created_by"},
+      {"agents",
+       "id, cluster, common_name, cert_serial, cert_sha256, created_unix_ns, "
+       "cert_not_after_unix, revoked_unix_ns, last_seen_unix_ns"},
+      {"api_tokens",
+       "id, name, role, secret_sha256, created_unix_ns, revoked_unix_ns, last_used_unix_ns"},
+      {"audit_log", "seq, at_unix_ns, actor, action, target, outcome, detail"},
+  };
+  const std::string what = "carry the registry over from " + old_db.string();
+  {
+    CAIRN_ASSIGN_OR_RETURN(SqliteStatement attach, db_->Prepare("ATTACH DATABASE ?1 AS old"));
+    CAIRN_RETURN_IF_ERROR(attach.BindText(1, old_db.string()));
+    CAIRN_RETURN_IF_ERROR(attach.Run().WithContext(what));
+  }
+  Status s = [&]() -> Status {
+    CAIRN_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
+    for (const auto& [table, columns] : kTables) {
+      CAIRN_ASSIGN_OR_RETURN(SqliteStatement has,
+                             db_->Prepare("SELECT count(*) FROM old.sqlite_schema "
+                                          "WHERE type = 'table' AND name = ?1"));
+      CAIRN_RETURN_IF_ERROR(has.BindText(1, table));
+      CAIRN_ASSIGN_OR_RETURN(bool row, has.Step());
+      if (!row || has.ColumnInt64(0) == 0) continue;  // a v1 catalog: nothing to carry
+      const std::string cols(columns);
+      CAIRN_RETURN_IF_ERROR(db_->Exec("INSERT OR IGNORE INTO main." + std::string(table) + " (" +
+                                      cols + ") SELECT " + cols + " FROM old." +
+                                      std::string(table)));
+    }
+    return tx.Commit();
+  }();
+  Status detached = db_->Exec("DETACH DATABASE old");
+  if (!s.ok()) return s.WithContext(what);
+  return detached.WithContext(what);
+}
+
 }  // namespace cairn

@@ -141,6 +141,13 @@ class Catalog {
 
   const std::filesystem::path& path() const;
 
+  // After a rebuild: copies the appliance registry (clusters, enrollment
+  // tokens, agents, API tokens, audit log) from the catalog file it replaced,
+  // which the store's files cannot restore. Rows already present are kept.
+  // One transaction: all of it or none. An error (the old file is damaged,
+  // or older than schema v2) leaves this catalog as it was.
+  Status ImportRegistryFrom(const std::filesystem::path& old_db);
+
   // Fault injection: CommitSnapshot fails with IoError before executing its
   // statement number `n` (0 = BEGIN, 1 = the snapshot row, then one per new
   // chunk, one per distinct referenced chunk, and last COMMIT). The failure

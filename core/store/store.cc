@@ -97,17 +97,28 @@ Result<std::unique_ptr<Store>> Store::Unlocked(FileSystem& fs, const fs::path& d
   std::unique_ptr<Store> store(new Store(fs, dir));
   store->keys_ = DeriveKeys(master, config.store_id);
   CAIRN_RETURN_IF_ERROR(config.CheckMac(store->keys_));
+  std::optional<fs::path> old_catalog;
   if (fresh_catalog) {
     // Never deleted: the old file may still help whoever investigates.
     std::string suffix = ".old-" + std::to_string(DefaultClock().NowUnixNanos() / 1'000'000'000);
     for (const char* name : {"catalog.db", "catalog.db-wal", "catalog.db-shm"}) {
       CAIRN_ASSIGN_OR_RETURN(bool exists, fs.Exists(dir / name));
       if (exists) CAIRN_RETURN_IF_ERROR(fs.Rename(dir / name, dir / (std::string(name) + suffix)));
+      if (exists && std::string_view(name) == "catalog.db") old_catalog = dir / (name + suffix);
     }
   }
   store->master_key_ = std::move(master);
   store->config_ = std::move(config);
   CAIRN_ASSIGN_OR_RETURN(store->catalog_, Catalog::Open(dir / kCatalogName));
+  if (old_catalog) {
+    // The registry (agents, tokens, audit log) lives only in the catalog:
+    // keep what the old file still holds.
+    Status carried = store->catalog_->ImportRegistryFrom(*old_catalog);
+    if (!carried.ok()) {
+      store->open_warnings_.push_back(
+          carried.ToString() + " -- agents may need to enroll again and API tokens be recreated");
+    }
+  }
   return store;
 }
 

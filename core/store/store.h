@@ -30,6 +30,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/base/chunk_id.h"
 #include "core/base/clock.h"
@@ -80,6 +81,9 @@ class Store {
   const DerivedKeys& keys() const { return keys_; }
   const MasterKey& master_key() const { return master_key_; }
   FileSystem& fs() { return fs_; }
+  // Problems Open() survived (e.g. a registry that could not be carried over
+  // from a damaged catalog), for the caller to show.
+  const std::vector<std::string>& open_warnings() const { return open_warnings_; }
   Catalog& catalog() { return *catalog_; }
 
   fs::path ChunkPath(const ChunkId& id) const;
@@ -121,6 +125,7 @@ class Store {
   MasterKey master_key_;
   DerivedKeys keys_;
   std::unique_ptr<Catalog> catalog_;
+  std::vector<std::string> open_warnings_;
 
   struct PendingChunk {
     fs::path temporary, final_path;
