@@ -4,7 +4,8 @@
 # backup/restore, cluster scoping, unenrolled / foreign-CA / revoked clients,
 # roles and the audit log, metrics, an agent killed mid-upload (the resume
 # sends only what is missing, counted), the appliance killed mid-upload
-# (committed snapshots intact, nothing half visible), graceful SIGTERM.
+# (committed snapshots intact, nothing half visible), hostile clients (malformed,
+# oversized header and body, slow-loris) during an upload, graceful SIGTERM.
 # Usage: appliance_test.sh BUILD_DIR
 set -uo pipefail
 B=$(readlink -f "$1")
@@ -168,6 +169,7 @@ before=$(stored_chunks)
 BG_PID=$!
 for _ in $(seq 1 200); do [ "$(stored_chunks)" -gt $((before + 40)) ] && break; sleep 0.05; done
 kill -9 "$BG_PID" 2>/dev/null; wait "$BG_PID" 2>/dev/null; BG_PID=""
+sleep 1  # a batch the appliance was already processing still lands: count it
 arrived=$(( $(stored_chunks) - before ))
 out=$("$AGENT" backup --state-dir a1 --path "$BIG" --name big 2>&1); rc=$?
 up=$(sed -n 's/^uploaded *\([0-9]*\) chunks.* of \([0-9]*\) new.*/\1/p' <<<"$out")
@@ -181,6 +183,51 @@ BIGSNAP=$(tail -1 <<<"$out" | sed -n 's/^snapshot //p')
 "$AGENT" restore --state-dir a1 --snapshot "$BIGSNAP" --target rbig >/dev/null 2>&1 && diff -r "$BIG" rbig >/dev/null \
   && ok "the resumed snapshot restores identical" || bad "resumed snapshot differs"
 rm -rf rbig
+
+# --- hostile clients while an upload runs: each refused, the upload unharmed ---
+cat > hostile.py <<'PY'
+import socket, ssl, sys, time
+port, ca, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30), server_hostname="127.0.0.1")
+if mode == "malformed":
+    s.sendall(b"GARBAGE / HTTP/9.9\r\n\r\n")
+elif mode == "big-header":
+    s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 100000 + b"\r\n\r\n")
+elif mode == "big-body":
+    s.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n")
+elif mode == "slow":
+    s.sendall(b"GET /v1/healthz HTTP/1.1\r\nHo")   # and then nothing: a slow-loris
+    t0 = time.monotonic()
+    try:
+        data = s.recv(100)
+    except (ConnectionError, ssl.SSLError, socket.timeout):
+        data = b""
+    print("closed after %.0f s" % (time.monotonic() - t0))
+    sys.exit(0)
+try:
+    data = s.recv(200)
+except (ConnectionError, ssl.SSLError):
+    data = b""
+print(data.split(b"\r\n")[0].decode(errors="replace"))
+PY
+for i in 1 2 3 4; do head -c 60000000 /dev/urandom > "$BIG/part$i.bin"; done
+"$AGENT" backup --state-dir a1 --path "$BIG" --name hostile > hostile-backup.out 2>&1 &
+BG_PID=$!
+python3 hostile.py "$IP" var/pki/ca.crt slow > slow.out 2>&1 &
+SLOW_PID=$!
+sleep 0.3
+line=$(python3 hostile.py "$IP" var/pki/ca.crt malformed 2>&1)
+grep -q "400" <<<"$line" && ok "malformed request line during an upload: $line" || bad "malformed: $line"
+line=$(python3 hostile.py "$IP" var/pki/ca.crt big-header 2>&1)
+grep -q "431" <<<"$line" && ok "oversized header during an upload: $line" || bad "big header: $line"
+line=$(python3 hostile.py "$IP" var/pki/ca.crt big-body 2>&1)
+grep -q "413" <<<"$line" && ok "oversized body during an upload: $line" || bad "big body: $line"
+wait "$BG_PID"; rc=$?; BG_PID=""
+[ $rc = 0 ] && ok "the upload running meanwhile completed" || bad "upload harmed: $(tail -3 hostile-backup.out)"
+wait "$SLOW_PID"
+grep -qE "closed after ([89]|1[0-3]) s" slow.out && ok "a slow-loris client is cut off at the idle timeout ($(cat slow.out))" \
+  || bad "slow client: $(cat slow.out)"
 
 # --- the appliance killed mid-upload: committed snapshots intact, none half visible ---
 for i in 1 2 3 4; do head -c 100000000 /dev/urandom > "$BIG/part$i.bin"; done
