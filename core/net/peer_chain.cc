@@ -62,7 +62,7 @@ Result<std::vector<std::string>> FetchPeerCertificateChain(const HttpsEndpoint& 
       return Status::IoError("fetch peer certificates from " + FormatHostPort(endpoint) +
                              ": the server sent no certificate");
     }
-    Log(LogLevel::kInfo, "peer_chain_fetched",
+    Log(LogLevel::kDebug, "peer_chain_fetched",
         {{"peer", FormatHostPort(endpoint)}, {"certificates", pems.size()}});
     return pems;
   } catch (const std::exception& e) {
