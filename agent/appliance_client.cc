@@ -39,25 +39,25 @@ Result<std::unique_ptr<ApplianceClient>> ApplianceClient::Connect(const AgentSta
   return std::unique_ptr<ApplianceClient>(new ApplianceClient(std::move(http)));
 }
 
-Result<HttpResponse> ApplianceClient::Call(HttpRequestSpec spec, std::string_view what) {
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, http_->Send(spec));
+Result<HttpsResponse> ApplianceClient::Call(HttpsRequest spec, std::string_view what) {
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, http_->Send(spec));
   CAIRN_RETURN_IF_ERROR(StatusFromResponse(r, what));
   return r;
 }
 
 Result<std::vector<ChunkId>> ApplianceClient::Missing(const std::vector<ChunkId>& ids) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.method = "POST";
   spec.target = "/v1/chunks/missing";
   spec.content_type = "application/octet-stream";
   spec.body = EncodeChunkIds(ids);
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Call(std::move(spec), "ask which chunks are missing"));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "ask which chunks are missing"));
   CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> missing, DecodeChunkIds(Span(r.body), ids.size()));
   return missing;
 }
 
 Status ApplianceClient::UploadBatch(const std::string& body) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.method = "POST";
   spec.target = "/v1/chunks";
   spec.content_type = "application/octet-stream";
@@ -66,12 +66,12 @@ Status ApplianceClient::UploadBatch(const std::string& body) {
 }
 
 Result<CommitReply> ApplianceClient::Commit(const std::string& manifest_json) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.method = "POST";
   spec.target = "/v1/snapshots";
   spec.content_type = "application/json";
   spec.body = manifest_json;
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, http_->Send(spec));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, http_->Send(spec));
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
   CommitReply reply;
   if (r.status == 409 && j.is_object() && j.contains("missing") && j["missing"].is_array()) {
@@ -96,13 +96,13 @@ Result<CommitReply> ApplianceClient::Commit(const std::string& manifest_json) {
 
 Result<std::vector<SnapshotRecord>> ApplianceClient::ListSnapshots(
     const std::optional<std::string>& name) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.target = "/v1/snapshots";
   if (name) {
     CAIRN_ASSIGN_OR_RETURN(std::string n, QueryValue(*name));
     spec.target += "?name=" + n;
   }
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Call(std::move(spec), "list snapshots"));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "list snapshots"));
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("snapshots") || !j["snapshots"].is_array()) {
     return Status::InvalidArgument("list snapshots: the reply is not a snapshot list");
@@ -117,22 +117,22 @@ Result<std::vector<SnapshotRecord>> ApplianceClient::ListSnapshots(
 
 Result<Manifest> ApplianceClient::GetManifest(const std::string& spec_text,
                                               const std::optional<std::string>& name) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   CAIRN_ASSIGN_OR_RETURN(std::string id, QueryValue(spec_text));
   spec.target = "/v1/snapshots/" + id + "/manifest";
   if (name) {
     CAIRN_ASSIGN_OR_RETURN(std::string n, QueryValue(*name));
     spec.target += "?name=" + n;
   }
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Call(std::move(spec), "read snapshot " + spec_text));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "read snapshot " + spec_text));
   return Manifest::Parse(Span(r.body));
 }
 
 Result<OpenedPayload> ApplianceClient::GetChunk(const std::string& snapshot_id, const ChunkId& id) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   CAIRN_ASSIGN_OR_RETURN(std::string sid, QueryValue(snapshot_id));
   spec.target = "/v1/snapshots/" + sid + "/chunks/" + id.Hex();
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Call(std::move(spec), "read chunk " + id.Hex()));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "read chunk " + id.Hex()));
   // codec u8 | plain_size u32 LE | payload (docs/protocol.md, "Chunk download")
   if (r.body.size() < 5) return Status::Corruption("chunk " + id.Hex() + ": reply is truncated");
   const auto* p = reinterpret_cast<const std::uint8_t*>(r.body.data());

@@ -42,7 +42,7 @@ class ApplianceClient {
 
  private:
   explicit ApplianceClient(std::unique_ptr<HttpsClient> http) : http_(std::move(http)) {}
-  Result<HttpResponse> Call(HttpRequestSpec spec, std::string_view what);
+  Result<HttpsResponse> Call(HttpsRequest spec, std::string_view what);
 
   std::unique_ptr<HttpsClient> http_;
 };

@@ -67,12 +67,12 @@ Result<AgentState> Enroll(const EnrollRequest& request) {
                       {"csr_pem", key.csr_pem},
                       {"hostname", cn},
                       {"cluster", request.cluster}};
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.method = "POST";
   spec.target = "/v1/enroll";
   spec.content_type = "application/json";
   spec.body = body.dump();
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse reply, client->Send(spec));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse reply, client->Send(spec));
   CAIRN_RETURN_IF_ERROR(StatusFromResponse(reply, "enroll with " + request.appliance_url));
 
   const auto j = nlohmann::json::parse(reply.body, nullptr, false);

@@ -35,38 +35,38 @@ Result<std::unique_ptr<AdminClient>> AdminClient::Connect(const RemoteFlags& fla
   return std::unique_ptr<AdminClient>(new AdminClient(std::move(http), flags.token));
 }
 
-Result<HttpResponse> AdminClient::Send(HttpRequestSpec spec, std::string_view what) {
+Result<HttpsResponse> AdminClient::Send(HttpsRequest spec, std::string_view what) {
   spec.headers.push_back({"Authorization", "Bearer " + token_});
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, http_->Send(spec));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, http_->Send(spec));
   CAIRN_RETURN_IF_ERROR(StatusFromResponse(r, what));
   return r;
 }
 
 Result<nlohmann::json> AdminClient::Get(const std::string& target) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.target = target;
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Send(std::move(spec), "GET " + target));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Send(std::move(spec), "GET " + target));
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("GET " + target + ": reply is not JSON");
   return j;
 }
 
 Result<nlohmann::json> AdminClient::Post(const std::string& target, const nlohmann::json& body) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.method = "POST";
   spec.target = target;
   spec.content_type = "application/json";
   spec.body = body.dump();
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Send(std::move(spec), "POST " + target));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Send(std::move(spec), "POST " + target));
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("POST " + target + ": reply is not JSON");
   return j;
 }
 
 Result<std::string> AdminClient::GetRaw(const std::string& target, std::string_view what) {
-  HttpRequestSpec spec;
+  HttpsRequest spec;
   spec.target = target;
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse r, Send(std::move(spec), what));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Send(std::move(spec), what));
   return std::move(r.body);
 }
 

@@ -38,7 +38,7 @@ class AdminClient {
  private:
   AdminClient(std::unique_ptr<HttpsClient> http, std::string token)
       : http_(std::move(http)), token_(std::move(token)) {}
-  Result<HttpResponse> Send(HttpRequestSpec spec, std::string_view what);
+  Result<HttpsResponse> Send(HttpsRequest spec, std::string_view what);
 
   std::unique_ptr<HttpsClient> http_;
   std::string token_;

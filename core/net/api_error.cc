@@ -5,7 +5,7 @@
 
 namespace cairn {
 
-Status StatusFromResponse(const HttpResponse& response, std::string_view context) {
+Status StatusFromResponse(const HttpsResponse& response, std::string_view context) {
   const unsigned code = response.status;
   if (code >= 200 && code < 300) return Status::Ok();
   std::string message = "HTTP " + std::to_string(code);

@@ -15,6 +15,6 @@ namespace cairn {
 // Unavailable (retryable), other 5xx IoError; the message is the server's
 // (or the status line when the body is not a Cairn error), prefixed by
 // `context`.
-Status StatusFromResponse(const HttpResponse& response, std::string_view context);
+Status StatusFromResponse(const HttpsResponse& response, std::string_view context);
 
 }  // namespace cairn

@@ -122,7 +122,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-Result<http::request<http::string_body>> BuildRequest(const HttpRequestSpec& spec,
+Result<http::request<http::string_body>> BuildRequest(const HttpsRequest& spec,
                                                       const HttpsEndpoint& endpoint) {
   if (!IsToken(spec.method)) {
     return Status::InvalidArgument("HTTP method '" + spec.method + "' is not a valid token");
@@ -255,19 +255,19 @@ Status HttpsClient::Connect() {
   return Status::Ok();
 }
 
-Result<HttpResponse> HttpsClient::Send(const HttpRequestSpec& request) {
+Result<HttpsResponse> HttpsClient::Send(const HttpsRequest& request) {
   std::string body;
   auto append = [&body](std::string_view piece) {
     body.append(piece);
     return Status::Ok();
   };
-  CAIRN_ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(request, append, true));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse response, SendWithRetry(request, append, true));
   response.body = std::move(body);
   return response;
 }
 
-Result<HttpResponse> HttpsClient::SendStreaming(
-    const HttpRequestSpec& request, const std::function<Status(std::string_view)>& on_body) {
+Result<HttpsResponse> HttpsClient::SendStreaming(
+    const HttpsRequest& request, const std::function<Status(std::string_view)>& on_body) {
   return SendWithRetry(request, on_body, false);
 }
 
@@ -284,7 +284,7 @@ struct Exchange {
   const HttpsClientOptions& options;
   bool limit_body;
 
-  Result<HttpResponse> Run(http::request<http::string_body>& req,
+  Result<HttpsResponse> Run(http::request<http::string_body>& req,
                            const std::function<Status(std::string_view)>& on_body, bool* stale,
                            bool* keep_alive) {
     const HttpsEndpoint& ep = options.endpoint;
@@ -329,7 +329,7 @@ struct Exchange {
       }
     }
 
-    HttpResponse response;
+    HttpsResponse response;
     const auto& header = parser.get();
     response.status = header.result_int();
     for (const auto& field : header) {
@@ -390,7 +390,7 @@ struct Exchange {
 
 }  // namespace
 
-Result<HttpResponse> HttpsClient::SendWithRetry(const HttpRequestSpec& spec,
+Result<HttpsResponse> HttpsClient::SendWithRetry(const HttpsRequest& spec,
                                                 const BodySink& on_body, bool limit_body) {
   CAIRN_ASSIGN_OR_RETURN(auto req, BuildRequest(spec, state_->options.endpoint));
   // Exceptions do not escape: Beast reports expected failures through
@@ -405,7 +405,7 @@ Result<HttpResponse> HttpsClient::SendWithRetry(const HttpRequestSpec& spec,
       bool keep_alive = false;
       Exchange exchange{state_->io,    *state_->stream, state_->buffer,
                         state_->piece, state_->options, limit_body};
-      Result<HttpResponse> result = exchange.Run(req, on_body, &stale, &keep_alive);
+      Result<HttpsResponse> result = exchange.Run(req, on_body, &stale, &keep_alive);
       if (result.ok()) {
         if (!keep_alive) Close();
         return result;

@@ -45,7 +45,7 @@ struct HttpsClientOptions {
   std::uint64_t max_response_body = 64ull << 20;  // Send() refuses larger bodies
 };
 
-struct HttpResponse {
+struct HttpsResponse {
   unsigned status = 0;
   std::string body;          // empty for SendStreaming
   std::string content_type;  // the Content-Type header, "" when absent
@@ -53,7 +53,7 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;
 };
 
-struct HttpRequestSpec {
+struct HttpsRequest {
   std::string method = "GET";
   std::string target;        // origin-form: "/api/v1/..." (must start with '/')
   std::string body;          // sent with Content-Length (none for an empty GET/HEAD)
@@ -85,14 +85,14 @@ class HttpsClient {
   // server cannot have acted on a request it never read. A fresh connection
   // failing that way is not retried. Any other failure closes the connection;
   // the next call opens a new one.
-  Result<HttpResponse> Send(const HttpRequestSpec& request);
+  Result<HttpsResponse> Send(const HttpsRequest& request);
 
   // As Send, but the body is handed to `on_body` piece by piece as it
   // arrives (chunked or Content-Length), for downloads too large to hold,
   // e.g. a tar stream. No total size limit applies here: `on_body` bounds
   // what it accepts. An error from `on_body` is returned as is and closes the
   // connection. The returned response's body is empty.
-  Result<HttpResponse> SendStreaming(const HttpRequestSpec& request,
+  Result<HttpsResponse> SendStreaming(const HttpsRequest& request,
                                      const std::function<Status(std::string_view)>& on_body);
 
   // Closes the connection (TLS close_notify, bounded by the timeout, then the
@@ -108,7 +108,7 @@ class HttpsClient {
   explicit HttpsClient(std::unique_ptr<State> state);
 
   using BodySink = std::function<Status(std::string_view)>;
-  Result<HttpResponse> SendWithRetry(const HttpRequestSpec& request, const BodySink& on_body,
+  Result<HttpsResponse> SendWithRetry(const HttpsRequest& request, const BodySink& on_body,
                                      bool limit_body);
   Status Connect();
   // Drops the connection without a TLS shutdown (after an error the stream

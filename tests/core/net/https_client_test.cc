@@ -70,8 +70,8 @@ std::unique_ptr<HttpsClient> MakeClient(HttpsClientOptions options) {
   return std::move(*client);
 }
 
-HttpRequestSpec Get(std::string target) {
-  HttpRequestSpec r;
+HttpsRequest Get(std::string target) {
+  HttpsRequest r;
   r.target = std::move(target);
   return r;
 }
@@ -102,7 +102,7 @@ TEST_CASE("HttpsClient: GET and POST share one kept-alive connection and one TLS
   CHECK(hello->content_type == "text/plain");
   CHECK(hello->headers.at("content-length") == "12");
 
-  HttpRequestSpec post;
+  HttpsRequest post;
   post.method = "POST";
   post.target = "/echo";
   post.body = R"({"name":"web-1"})";
@@ -259,7 +259,7 @@ TEST_CASE("HttpsClient: after the server drops an idle connection the next Send 
   CHECK(first->body == "bye");
   REQUIRE(server->WaitForClosed(1, milliseconds(2000)));
 
-  HttpRequestSpec post;
+  HttpsRequest post;
   post.method = "POST";
   post.target = "/echo";
   post.body = "resent";
@@ -452,13 +452,13 @@ TEST_CASE("HttpsClient: a malformed request is refused before anything is sent",
   CHECK(client->Send(Get("no-slash")).status().IsInvalidArgument());
   CHECK(client->Send(Get("/a b")).status().IsInvalidArgument());
   CHECK(client->Send(Get("/a\r\nX-Evil: 1")).status().IsInvalidArgument());
-  HttpRequestSpec bad_method = Get("/");
+  HttpsRequest bad_method = Get("/");
   bad_method.method = "GE T";
   CHECK(client->Send(bad_method).status().IsInvalidArgument());
-  HttpRequestSpec injected = Get("/");
+  HttpsRequest injected = Get("/");
   injected.headers = {{"X-Ok", "a\r\nX-Evil: 1"}};
   CHECK(client->Send(injected).status().IsInvalidArgument());
-  HttpRequestSpec host = Get("/");
+  HttpsRequest host = Get("/");
   host.headers = {{"Host", "elsewhere"}};
   CHECK(client->Send(host).status().IsInvalidArgument());
 }

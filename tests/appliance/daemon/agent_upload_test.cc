@@ -1,0 +1,163 @@
+// The agent library against an in-process appliance (the real ingest routes
+// on a real HttpServer over TLS on 127.0.0.1): enrollment, a backup with tiny
+// ask/upload batches so every batching edge is crossed, a restore that must
+// match the source, and a rebackup without the files cache that uploads
+// nothing.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "agent/agent_backup.h"
+#include "agent/enrollment.h"
+#include "agent/remote_backup_target.h"
+#include "appliance/daemon/ingest_api.h"
+#include "appliance/daemon/pki_files.h"
+#include "appliance/server/http_server.h"
+#include "core/engine/directory_source.h"
+#include "core/tree/tree_restorer.h"
+#include "tests/support/sample_tree.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+// An appliance made of the daemon's parts, serving the ingest routes until
+// destroyed. Everything is stopped and joined in the destructor.
+struct InProcessAppliance {
+  TempDir dir;
+  ApplianceConfig config;
+  std::unique_ptr<StoreService> store;
+  std::unique_ptr<Registry> registry;
+  std::unique_ptr<ChunkIngest> ingest;
+  std::unique_ptr<ChunkAccess> access;
+  std::optional<pki::CertificateAuthority> ca;
+  ApplianceMetrics metrics;
+  std::unique_ptr<ApplianceServices> services;
+  asio::io_context io{1};
+  asio::thread_pool workers{2};
+  Router router;
+  std::unique_ptr<HttpServer> server;
+  std::thread io_thread;
+  std::uint16_t port = 0;
+
+  InProcessAppliance() {
+    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
+                        StoreOptions{})
+                .ok());
+    KeySource key;
+    key.key_file = dir.path() / "key";
+    auto opened = Store::Open(DefaultFileSystem(), dir.path() / "store", key);
+    REQUIRE(opened.ok());
+    store = std::make_unique<StoreService>(std::move(*opened));
+    auto reg = Registry::Open(store->store().catalog().path(), DefaultClock());
+    REQUIRE(reg.ok());
+    registry = std::move(*reg);
+    auto in = ChunkIngest::Create(*store, DefaultClock());
+    REQUIRE(in.ok());
+    ingest = std::move(*in);
+    access = std::make_unique<ChunkAccess>(*store);
+    auto ca_material = pki::CreateCertificateAuthority("test CA", std::chrono::hours(24));
+    REQUIRE(ca_material.ok());
+    auto loaded = pki::CertificateAuthority::Load(ca_material->cert_pem, ca_material->key_pem);
+    REQUIRE(loaded.ok());
+    ca.emplace(std::move(*loaded));
+    auto server_cert = ca->IssueServerCertificate("appliance", {"localhost"}, {"127.0.0.1"},
+                                                  std::chrono::hours(24));
+    REQUIRE(server_cert.ok());
+    services.reset(new ApplianceServices{config, *store, *ingest, *access, *registry, *ca,
+                                         metrics, DefaultClock()});
+    AddIngestRoutes(router, *services);
+    ListenerOptions o;
+    o.name = "ingest";
+    o.cert_chain_pem = server_cert->cert_pem + ca->cert_pem();
+    o.key_pem = server_cert->key_pem;
+    o.client_ca_pem = ca->cert_pem();
+    o.client_auth = ClientAuth::kOptional;
+    server = std::make_unique<HttpServer>(io, workers, router, o);
+    auto p = server->Start();
+    REQUIRE(p.ok());
+    port = *p;
+    io_thread = std::thread([this] { io.run(); });
+  }
+  ~InProcessAppliance() {
+    server->Stop(std::chrono::milliseconds(2000));
+    io.stop();
+    io_thread.join();
+    workers.join();
+  }
+  std::string Url() const { return "https://127.0.0.1:" + std::to_string(port); }
+  std::string Token(const std::string& cluster) {
+    auto t = registry->CreateEnrollmentToken(cluster, std::chrono::hours(1), ca->sha256_hex(), "test");
+    REQUIRE(t.ok());
+    return t->text;
+  }
+};
+
+TEST_CASE("Agent: tiny batches upload every chunk once, restore matches, rebackup sends nothing",
+          "[integration][agent]") {
+  InProcessAppliance app;
+  TempDir work;
+  EnrollRequest enroll;
+  enroll.appliance_url = app.Url();
+  enroll.token = app.Token("edge");
+  enroll.state_dir = work.path() / "agent";
+  auto state = Enroll(enroll);
+  REQUIRE(state.ok());
+  CHECK(state->cluster == "edge");
+
+  const auto src = work.path() / "src";
+  MakeSampleTree(src, 11);
+  RemoteBackupTarget target(*state);
+  target.ask_batch_chunks = 3;              // several "missing" rounds
+  target.upload_batch_bytes = 100 << 10;    // batches split mid-round
+  auto source = DirectorySource::Open(src);
+  REQUIRE(source.ok());
+  BackupRequest request;
+  request.name = "vol";
+  request.threads = 3;
+  auto first = RunBackup(target, **source, request);
+  REQUIRE(first.ok());
+  CHECK(target.counters().chunks_uploaded == target.counters().chunks_offered);
+  CHECK(target.counters().chunks_uploaded == first->figures.chunks_new);
+  CHECK(app.metrics.ingest_chunks_stored.load() == target.counters().chunks_uploaded);
+
+  auto sink = TreeRestorer::Create(work.path() / "out", RestoreOptions{});
+  REQUIRE(sink.ok());
+  RestoreRequest restore;
+  restore.snapshot = first->snapshot_id;
+  auto restored = RunAgentRestore(*state, restore, **sink);
+  REQUIRE(restored.ok());
+  CHECK(restored->errors.empty());
+  CHECK(DiffTrees(src, work.path() / "out") == "");
+
+  // Every file read again, every chunk asked about: none is missing.
+  RemoteBackupTarget again(*state);
+  again.ask_batch_chunks = 3;
+  auto source2 = DirectorySource::Open(src);
+  REQUIRE(source2.ok());
+  request.use_files_cache = false;
+  auto second = RunBackup(again, **source2, request);
+  REQUIRE(second.ok());
+  CHECK(again.counters().chunks_offered > 0);
+  CHECK(again.counters().chunks_uploaded == 0);
+  CHECK(second->snapshot_id != first->snapshot_id);
+}
+
+TEST_CASE("Agent: a token of another appliance's CA is refused before anything is sent",
+          "[integration][agent]") {
+  InProcessAppliance app;
+  InProcessAppliance other;
+  TempDir work;
+  EnrollRequest enroll;
+  enroll.appliance_url = app.Url();
+  enroll.token = other.Token("edge");  // pins the other appliance's CA
+  enroll.state_dir = work.path() / "agent";
+  auto state = Enroll(enroll);
+  REQUIRE_FALSE(state.ok());
+  CHECK(state.error().IsPermissionDenied());
+  CHECK(state.error().message().find("does not present the CA this token pins") !=
+        std::string::npos);
+  CHECK(app.metrics.enrollments.load() == 0);
+}
+
+}  // namespace
+}  // namespace cairn
