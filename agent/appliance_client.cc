@@ -87,10 +87,14 @@ Result<CommitReply> ApplianceClient::Commit(const std::string& manifest_json) {
     return Status::InvalidArgument("commit snapshot: the appliance's reply has no snapshot_id");
   }
   reply.snapshot_id = j["snapshot_id"].get<std::string>();
-  reply.manifest_bytes = j.value("manifest_bytes", std::uint64_t{0});
-  reply.chunks_new = j.value("chunks_new", std::uint64_t{0});
-  reply.bytes_new = j.value("bytes_new", std::uint64_t{0});
-  reply.bytes_stored = j.value("bytes_stored", std::uint64_t{0});
+  // Figures only: a wrong type reads as 0 rather than failing a committed backup.
+  auto figure = [&j](const char* key) -> std::uint64_t {
+    return j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
+  };
+  reply.manifest_bytes = figure("manifest_bytes");
+  reply.chunks_new = figure("chunks_new");
+  reply.bytes_new = figure("bytes_new");
+  reply.bytes_stored = figure("bytes_stored");
   return reply;
 }
 

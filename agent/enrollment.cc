@@ -78,9 +78,9 @@ Result<AgentState> Enroll(const EnrollRequest& request) {
   const auto j = nlohmann::json::parse(reply.body, nullptr, false);
   AgentState state;
   if (!j.is_object()) return Status::InvalidArgument("enroll: the appliance's reply is not JSON");
-  if (j.value("protocol", 0) != 1) {
+  if (!j.contains("protocol") || !j["protocol"].is_number_integer() || j["protocol"] != 1) {
     return Status::InvalidArgument("enroll: the appliance speaks protocol " +
-                                   j.value("protocol", nlohmann::json(0)).dump() +
+                                   (j.contains("protocol") ? j["protocol"].dump() : "?") +
                                    ", this agent knows 1: upgrade the agent");
   }
   try {

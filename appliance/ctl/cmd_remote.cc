@@ -39,6 +39,18 @@ std::string Str(const json& j, const char* key) {
 std::uint64_t Num(const json& j, const char* key) {
   return j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
 }
+std::int64_t Int(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>() : 0;
+}
+bool Flag(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
+}
+// The array under `key`, or an empty one: a reply missing it prints nothing
+// rather than crashing.
+const json& List(const json& j, const char* key) {
+  static const json kEmpty = json::array();
+  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : kEmpty;
+}
 
 }  // namespace
 
@@ -55,7 +67,7 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
                        static_cast<unsigned long long>(Num(j, "agents")));
            std::printf("CA sha256      %s\n", Str(j, "ca_sha256").c_str());
            std::printf("uptime         %llu s\n",
-                       static_cast<unsigned long long>(j.value("uptime_seconds", 0LL)));
+                       static_cast<unsigned long long>(Int(j, "uptime_seconds")));
          });
 
   Remote(app.add_subcommand("clusters", "clusters known to the appliance (remote)"), reg, env,
@@ -63,7 +75,7 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
          [](const json& j) {
            std::printf("%-24s  %6s  %9s  %11s  %11s\n", "CLUSTER", "AGENTS", "SNAPSHOTS", "SIZE",
                        "STORED");
-           for (const auto& c : j["clusters"]) {
+           for (const auto& c : List(j, "clusters")) {
              std::printf("%-24s  %6llu  %9llu  %11s  %11s\n", Str(c, "name").c_str(),
                          static_cast<unsigned long long>(Num(c, "agents")),
                          static_cast<unsigned long long>(Num(c, "snapshots")),
@@ -83,9 +95,9 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
          },
          [](const json& j) {
            std::printf("%-20s  %-20s  %-8s  %s\n", "AGENT", "CLUSTER", "STATE", "CERT SERIAL");
-           for (const auto& a : j["agents"]) {
+           for (const auto& a : List(j, "agents")) {
              std::printf("%-20s  %-20s  %-8s  %s\n", Str(a, "id").c_str(),
-                         Str(a, "cluster").c_str(), a.value("revoked", false) ? "revoked" : "active",
+                         Str(a, "cluster").c_str(), Flag(a, "revoked") ? "revoked" : "active",
                          Str(a, "cert_serial").c_str());
            }
          });
@@ -113,7 +125,7 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
            // The token is the last line: scripts take it with `tail -1`.
            std::fprintf(stderr, "token for cluster %s, single use, expires at unix %lld s\n",
                         Str(j, "cluster").c_str(),
-                        static_cast<long long>(j.value("expires_unix_ns", 0LL) / 1000000000));
+                        static_cast<long long>(Int(j, "expires_unix_ns") / 1000000000));
            std::printf("%s\n", Str(j, "token").c_str());
          });
 
@@ -127,9 +139,9 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
            return c.Get("/v1/audit?after=" + std::to_string(*after) + "&limit=" + std::to_string(*limit));
          },
          [](const json& j) {
-           for (const auto& e : j["entries"]) {
-             std::printf("%6lld  %s  %-8s %-28s %-40s %s\n", static_cast<long long>(e.value("seq", 0LL)),
-                         HumanTime(e.value("at_unix_ns", 0LL)).c_str(), Str(e, "outcome").c_str(),
+           for (const auto& e : List(j, "entries")) {
+             std::printf("%6lld  %s  %-8s %-28s %-40s %s\n", static_cast<long long>(Int(e, "seq")),
+                         HumanTime(Int(e, "at_unix_ns")).c_str(), Str(e, "outcome").c_str(),
                          Str(e, "action").c_str(), Str(e, "target").c_str(), Str(e, "actor").c_str());
            }
          });
@@ -151,9 +163,9 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
   Remote(api->add_subcommand("list", "list API tokens"), reg, env,
          [](AdminClient& c) { return c.Get("/v1/api-tokens"); },
          [](const json& j) {
-           for (const auto& t : j["api_tokens"]) {
+           for (const auto& t : List(j, "api_tokens")) {
              std::printf("%s  %-9s %-8s %s\n", Str(t, "id").c_str(), Str(t, "role").c_str(),
-                         t.value("revoked", false) ? "revoked" : "active", Str(t, "name").c_str());
+                         Flag(t, "revoked") ? "revoked" : "active", Str(t, "name").c_str());
            }
          });
   auto api_id = std::make_shared<std::string>();

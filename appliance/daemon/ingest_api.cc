@@ -53,6 +53,12 @@ HttpResponse Enroll(HttpRequest& req, ApplianceServices& s) {
     return ErrorResponse(Status::InvalidArgument(
         "enroll: expected a JSON object with \"token\" and \"csr_pem\" strings"));
   }
+  for (const char* optional : {"cluster", "hostname"}) {
+    if (body.contains(optional) && !body[optional].is_string()) {
+      return ErrorResponse(Status::InvalidArgument(std::string("enroll: \"") + optional +
+                                                   "\" must be a string"));
+    }
+  }
   const std::string token = body["token"].get<std::string>();
   const std::string cluster_wanted = body.value("cluster", "");
   const std::string hostname = body.value("hostname", "");

@@ -92,6 +92,9 @@ expect_fail "a token for another cluster is refused" "is for cluster edge-1, not
   "$AGENT" enroll --appliance "$INGEST" --token "$T_PIN" --state-dir wrongcluster --cluster edge-9
 expect_fail "a garbled token is refused with what is expected" "cairn-enroll" \
   "$AGENT" enroll --appliance "$INGEST" --token "hello" --state-dir garbled
+code=$(curl -s -o enroll-bad.out -w '%{http_code}' --cacert var/pki/ca.crt -X POST -d '{"token":"t","csr_pem":"c","cluster":5}' "$INGEST/v1/enroll")
+[ "$code" = 400 ] && grep -q 'must be a string' enroll-bad.out && ok "a malformed enrollment request is a 400 that says what was wrong" \
+  || bad "malformed enroll: $code $(cat enroll-bad.out)"
 expect_fail "an agent state dir is not enrolled twice" "already holds an enrollment" \
   "$AGENT" enroll --appliance "$INGEST" --token "$(new_token edge-1)" --state-dir a1
 
