@@ -1,5 +1,6 @@
 // cairn-appliance: `init` (first boot) and `run` (the daemon). main only
 // wires flags to the daemon library.
+#include <malloc.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,12 @@ int Fail(const cairn::Status& s) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);  // a client that goes away is an error result, not a signal
+  // Chunk buffers and request bodies (64 KiB - 32 MiB) come and go by the
+  // thousand; above glibc's 128 KiB default each would be a fresh mmap, page
+  // faults and a kernel memset every time. Serve them from the heap instead
+  // (as cairnctl does).
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{"cairn-appliance: the Cairn backup appliance daemon"};
   app.require_subcommand(1);
   std::string config_path = "/etc/cairn/appliance.toml";
