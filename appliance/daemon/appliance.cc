@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "appliance/daemon/admin_api.h"
+#include "appliance/daemon/appliance_core.h"
 #include "appliance/daemon/ingest_api.h"
 #include "appliance/daemon/pki_files.h"
-#include "appliance/daemon/services.h"
 #include "appliance/server/http_server.h"
 #include "core/base/file_system.h"
 #include "core/base/log.h"
@@ -16,14 +16,8 @@ namespace cairn {
 
 struct Appliance::Impl {
   ApplianceConfig config;
-  std::unique_ptr<StoreService> store;
-  std::unique_ptr<Registry> registry;
-  std::unique_ptr<ChunkIngest> ingest;
-  std::unique_ptr<ChunkAccess> access;
-  std::optional<pki::CertificateAuthority> ca;
   PkiMaterial pki;
-  ApplianceMetrics metrics;
-  std::unique_ptr<ApplianceServices> services;
+  std::unique_ptr<ApplianceCore> core;
 };
 
 Appliance::Appliance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -38,19 +32,11 @@ Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceConfig& config
   if (!store.ok()) {
     return store.error().WithContext("open the store (was `cairn-appliance init` run with this config?)");
   }
-  impl->store = std::make_unique<StoreService>(std::move(*store));
-  CAIRN_ASSIGN_OR_RETURN(impl->registry,
-                         Registry::Open(impl->store->store().catalog().path(), DefaultClock()));
-  CAIRN_ASSIGN_OR_RETURN(impl->ingest, ChunkIngest::Create(*impl->store, DefaultClock()));
-  impl->access = std::make_unique<ChunkAccess>(*impl->store);
   CAIRN_ASSIGN_OR_RETURN(impl->pki, ReadPki(config.pki_dir));
   CAIRN_ASSIGN_OR_RETURN(auto ca, pki::CertificateAuthority::Load(impl->pki.ca_cert_pem,
                                                                    impl->pki.ca_key_pem));
-  impl->ca.emplace(std::move(ca));
-  impl->services.reset(new ApplianceServices{impl->config, *impl->store, *impl->ingest,
-                                             *impl->access, *impl->registry, *impl->ca,
-                                             impl->metrics, DefaultClock()});
-  impl->services->started_unix_ns = DefaultClock().NowUnixNanos();
+  CAIRN_ASSIGN_OR_RETURN(impl->core,
+                         ApplianceCore::Create(impl->config, std::move(*store), std::move(ca)));
   return std::unique_ptr<Appliance>(new Appliance(std::move(impl)));
 }
 
@@ -95,9 +81,10 @@ Status Appliance::Run(const RunOptions& options) {
   asio::io_context io(1);
   asio::thread_pool workers(static_cast<std::size_t>(workers_n));
 
+  ApplianceServices& services = m.core->services();
   Router ingest_router, admin_router;
-  AddIngestRoutes(ingest_router, *m.services);
-  AddAdminRoutes(admin_router, *m.services);
+  AddIngestRoutes(ingest_router, services);
+  AddAdminRoutes(admin_router, services);
 
   ListenerOptions ingest_opts = ListenerFor(c, c.ingest, "ingest", m.pki);
   ingest_opts.client_ca_pem = m.pki.ca_cert_pem;
@@ -108,7 +95,7 @@ Status Appliance::Run(const RunOptions& options) {
   ingest_opts.client_auth = ClientAuth::kOptional;
   HttpServer ingest(io, workers, ingest_router, ingest_opts);
   HttpServer admin(io, workers, admin_router, ListenerFor(c, c.admin, "admin", m.pki));
-  m.services->listener_stats = [&ingest, &admin] {
+  services.listener_stats = [&ingest, &admin] {
     return nlohmann::json{{"ingest", StatsJson(ingest.stats())},
                           {"admin", StatsJson(admin.stats())}};
   };
@@ -150,7 +137,7 @@ Status Appliance::Run(const RunOptions& options) {
   workers.join();
   // Chunks received for snapshots that were never committed: durable now, so
   // a resumed upload after the restart need not send them again.
-  Status committed = m.store->store().CommitChunks();
+  Status committed = services.store.store().CommitChunks();
   if (!committed.ok()) Log(LogLevel::kWarn, "appliance.commit_on_stop", {{"error", committed.ToString()}});
   Log(LogLevel::kInfo, "appliance.stopped");
   return Status::Ok();

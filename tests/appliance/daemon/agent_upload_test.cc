@@ -9,8 +9,8 @@
 #include "agent/agent_backup.h"
 #include "agent/enrollment.h"
 #include "agent/remote_backup_target.h"
+#include "appliance/daemon/appliance_core.h"
 #include "appliance/daemon/ingest_api.h"
-#include "appliance/daemon/pki_files.h"
 #include "appliance/server/http_server.h"
 #include "core/engine/directory_source.h"
 #include "core/tree/tree_restorer.h"
@@ -24,14 +24,7 @@ namespace {
 // destroyed. Everything is stopped and joined in the destructor.
 struct InProcessAppliance {
   TempDir dir;
-  ApplianceConfig config;
-  std::unique_ptr<StoreService> store;
-  std::unique_ptr<Registry> registry;
-  std::unique_ptr<ChunkIngest> ingest;
-  std::unique_ptr<ChunkAccess> access;
-  std::optional<pki::CertificateAuthority> ca;
-  ApplianceMetrics metrics;
-  std::unique_ptr<ApplianceServices> services;
+  std::unique_ptr<ApplianceCore> core;
   asio::io_context io{1};
   asio::thread_pool workers{2};
   Router router;
@@ -47,30 +40,22 @@ struct InProcessAppliance {
     key.key_file = dir.path() / "key";
     auto opened = Store::Open(DefaultFileSystem(), dir.path() / "store", key);
     REQUIRE(opened.ok());
-    store = std::make_unique<StoreService>(std::move(*opened));
-    auto reg = Registry::Open(store->store().catalog().path(), DefaultClock());
-    REQUIRE(reg.ok());
-    registry = std::move(*reg);
-    auto in = ChunkIngest::Create(*store, DefaultClock());
-    REQUIRE(in.ok());
-    ingest = std::move(*in);
-    access = std::make_unique<ChunkAccess>(*store);
     auto ca_material = pki::CreateCertificateAuthority("test CA", std::chrono::hours(24));
     REQUIRE(ca_material.ok());
-    auto loaded = pki::CertificateAuthority::Load(ca_material->cert_pem, ca_material->key_pem);
-    REQUIRE(loaded.ok());
-    ca.emplace(std::move(*loaded));
+    auto ca = pki::CertificateAuthority::Load(ca_material->cert_pem, ca_material->key_pem);
+    REQUIRE(ca.ok());
     auto server_cert = ca->IssueServerCertificate("appliance", {"localhost"}, {"127.0.0.1"},
                                                   std::chrono::hours(24));
     REQUIRE(server_cert.ok());
-    services.reset(new ApplianceServices{config, *store, *ingest, *access, *registry, *ca,
-                                         metrics, DefaultClock()});
-    AddIngestRoutes(router, *services);
+    auto created = ApplianceCore::Create(ApplianceConfig{}, std::move(*opened), std::move(*ca));
+    REQUIRE(created.ok());
+    core = std::move(*created);
+    AddIngestRoutes(router, services());
     ListenerOptions o;
     o.name = "ingest";
-    o.cert_chain_pem = server_cert->cert_pem + ca->cert_pem();
+    o.cert_chain_pem = server_cert->cert_pem + ca_material->cert_pem;
     o.key_pem = server_cert->key_pem;
-    o.client_ca_pem = ca->cert_pem();
+    o.client_ca_pem = ca_material->cert_pem;
     o.client_auth = ClientAuth::kOptional;
     server = std::make_unique<HttpServer>(io, workers, router, o);
     auto p = server->Start();
@@ -84,9 +69,11 @@ struct InProcessAppliance {
     io_thread.join();
     workers.join();
   }
+  ApplianceServices& services() { return core->services(); }
   std::string Url() const { return "https://127.0.0.1:" + std::to_string(port); }
   std::string Token(const std::string& cluster) {
-    auto t = registry->CreateEnrollmentToken(cluster, std::chrono::hours(1), ca->sha256_hex(), "test");
+    auto t = services().registry.CreateEnrollmentToken(cluster, std::chrono::hours(1),
+                                                       services().ca.sha256_hex(), "test");
     REQUIRE(t.ok());
     return t->text;
   }
@@ -118,7 +105,7 @@ TEST_CASE("Agent: tiny batches upload every chunk once, restore matches, rebacku
   REQUIRE(first.ok());
   CHECK(target.counters().chunks_uploaded == target.counters().chunks_offered);
   CHECK(target.counters().chunks_uploaded == first->figures.chunks_new);
-  CHECK(app.metrics.ingest_chunks_stored.load() == target.counters().chunks_uploaded);
+  CHECK(app.services().metrics.ingest_chunks_stored.load() == target.counters().chunks_uploaded);
 
   auto sink = TreeRestorer::Create(work.path() / "out", RestoreOptions{});
   REQUIRE(sink.ok());
@@ -156,7 +143,7 @@ TEST_CASE("Agent: a token of another appliance's CA is refused before anything i
   CHECK(state.error().IsPermissionDenied());
   CHECK(state.error().message().find("does not present the CA this token pins") !=
         std::string::npos);
-  CHECK(app.metrics.enrollments.load() == 0);
+  CHECK(app.services().metrics.enrollments.load() == 0);
 }
 
 }  // namespace
