@@ -23,16 +23,27 @@ std::vector<ChunkId> ChunkSequence(const Manifest& m) {
 }  // namespace
 
 Result<SnapshotRecord> ResolveSnapshot(Catalog& catalog, std::string_view spec,
-                                       const std::optional<std::string>& name) {
+                                       const std::optional<std::string>& name,
+                                       const std::optional<std::string>& cluster) {
   if (spec == "latest") {
-    CAIRN_ASSIGN_OR_RETURN(auto latest, catalog.LatestSnapshot(name));
+    CAIRN_ASSIGN_OR_RETURN(auto latest, catalog.LatestSnapshot(name, cluster));
+    if (!latest && cluster) {
+      return Status::NotFound((name ? "no snapshot named '" + *name + "'" : std::string("no snapshot")) +
+                              " for cluster '" + *cluster + "' yet");
+    }
     if (!latest) {
       return Status::NotFound(name ? "no snapshot named '" + *name + "' in this store"
                                    : std::string("this store has no snapshots yet"));
     }
     return *latest;
   }
-  return catalog.FindSnapshot(spec);
+  CAIRN_ASSIGN_OR_RETURN(SnapshotRecord record, catalog.FindSnapshot(spec));
+  if (cluster && record.cluster != *cluster) {
+    // The same answer as for an id that does not exist: a cluster does not
+    // learn what other clusters have.
+    return Status::NotFound("no snapshot with id or id prefix \"" + std::string(spec) + "\"");
+  }
+  return record;
 }
 
 Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, EntrySink& sink) {

@@ -33,9 +33,12 @@ struct RestoreResult {
   std::vector<std::string> errors;  // per-entry failures; empty when all restored
 };
 
-// Finds the snapshot a user means by "latest", an id or an id prefix.
+// Finds the snapshot a user means by "latest", an id or an id prefix; with
+// `cluster`, only among that cluster's snapshots (another cluster's is
+// NotFound, worded as for an id that does not exist).
 Result<SnapshotRecord> ResolveSnapshot(Catalog& catalog, std::string_view spec,
-                                       const std::optional<std::string>& name);
+                                       const std::optional<std::string>& name,
+                                       const std::optional<std::string>& cluster = std::nullopt);
 
 Result<RestoreResult> RunRestore(Store& store, const RestoreRequest& request, EntrySink& sink);
 
