@@ -1,6 +1,5 @@
 #include "agent/agent_commands.h"
 
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -8,6 +7,7 @@
 
 #include "agent/agent_backup.h"
 #include "agent/enrollment.h"
+#include "core/base/host_name.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
 #include "core/engine/directory_source.h"
@@ -19,12 +19,6 @@ namespace {
 int Fail(const Status& s) {
   std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
   return 1;
-}
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "cairn-agent";
-  return buf;
 }
 
 void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
@@ -41,7 +35,7 @@ void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
     req.appliance_url = flags.appliance_url;
     req.token = *token;
     req.state_dir = flags.state_dir;
-    req.hostname = HostName();
+    req.hostname = LocalHostName();  // Enroll falls back to "cairn-agent"
     req.cluster = *cluster;
     auto state = Enroll(req);
     if (!state.ok()) {

@@ -9,10 +9,6 @@
 namespace cairn {
 namespace {
 
-ByteSpan Span(const std::string& s) {
-  return ByteSpan(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
-
 // Query values here are snapshot names and ids: a closed alphabet
 // (ValidateSnapshotName), so they need no escaping; anything else is refused.
 Result<std::string> QueryValue(const std::string& v) {
@@ -52,7 +48,7 @@ Result<std::vector<ChunkId>> ApplianceClient::Missing(const std::vector<ChunkId>
   spec.content_type = "application/octet-stream";
   spec.body = EncodeChunkIds(ids);
   CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "ask which chunks are missing"));
-  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> missing, DecodeChunkIds(Span(r.body), ids.size()));
+  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> missing, DecodeChunkIds(AsBytes(r.body), ids.size()));
   return missing;
 }
 
@@ -129,7 +125,7 @@ Result<Manifest> ApplianceClient::GetManifest(const std::string& spec_text,
     spec.target += "?name=" + n;
   }
   CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "read snapshot " + spec_text));
-  return Manifest::Parse(Span(r.body));
+  return Manifest::Parse(AsBytes(r.body));
 }
 
 Result<OpenedPayload> ApplianceClient::GetChunk(const std::string& snapshot_id, const ChunkId& id) {

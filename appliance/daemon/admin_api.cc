@@ -19,12 +19,6 @@ struct Caller {
   std::string actor() const { return "api-token:" + token.id + "(" + token.name + ")"; }
 };
 
-std::optional<std::string> QueryParam(const HttpRequest& r, const std::string& key) {
-  auto it = r.query.find(key);
-  if (it == r.query.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 json AgentToJson(const Registry::AgentRecord& a) {
   return {{"id", a.id},
           {"cluster", a.cluster},
@@ -172,7 +166,7 @@ HttpResponse CreateToken(HttpRequest& req, const Caller& caller, ApplianceServic
 }
 
 HttpResponse RestoreTar(HttpRequest& req, const Caller& caller, ApplianceServices& s) {
-  auto record = s.store.Resolve(req.params["id"], QueryParam(req, "cluster"), QueryParam(req, "name"));
+  auto record = s.store.Resolve(req.params["id"], req.query_value("cluster"), req.query_value("name"));
   if (!record.ok()) return ErrorResponse(record.error());
   auto manifest = s.store.ReadManifest(*record);
   if (!manifest.ok()) return ErrorResponse(manifest.error());
@@ -266,7 +260,7 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                      [&s](HttpRequest&, const Caller&) { return Clusters(s); }));
   router.Add(verb::get, "/v1/agents",
              Guarded(s, Permission::kRead, "agents.list", [&s](HttpRequest& req, const Caller&) {
-               auto list = s.registry.ListAgents(QueryParam(req, "cluster"));
+               auto list = s.registry.ListAgents(req.query_value("cluster"));
                if (!list.ok()) return ErrorResponse(list.error());
                json out = json::array();
                for (const auto& a : *list) out.push_back(AgentToJson(a));
@@ -288,7 +282,7 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                      [&s](HttpRequest& req, const Caller& c) { return CreateToken(req, c, s); }));
   router.Add(verb::get, "/v1/snapshots",
              Guarded(s, Permission::kRead, "snapshots.list", [&s](HttpRequest& req, const Caller&) {
-               auto list = s.store.ListSnapshots(QueryParam(req, "cluster"), QueryParam(req, "name"));
+               auto list = s.store.ListSnapshots(req.query_value("cluster"), req.query_value("name"));
                if (!list.ok()) return ErrorResponse(list.error());
                json out = json::array();
                for (const SnapshotRecord& r : *list) out.push_back(SnapshotRecordToJson(r));
@@ -300,8 +294,8 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
   router.Add(verb::get, "/v1/snapshots/{id}/manifest",
              Guarded(s, Permission::kRestore, "snapshot.restore",
                      [&s](HttpRequest& req, const Caller& c) {
-                       auto record = s.store.Resolve(req.params["id"], QueryParam(req, "cluster"),
-                                                     QueryParam(req, "name"));
+                       auto record = s.store.Resolve(req.params["id"], req.query_value("cluster"),
+                                                     req.query_value("name"));
                        if (!record.ok()) return ErrorResponse(record.error());
                        auto manifest = s.store.ReadManifest(*record);
                        if (!manifest.ok()) return ErrorResponse(manifest.error());
@@ -333,8 +327,8 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                std::int64_t after = 0;
                std::size_t limit = 100;
                try {
-                 if (auto a = QueryParam(req, "after")) after = std::stoll(*a);
-                 if (auto l = QueryParam(req, "limit")) limit = std::stoul(*l);
+                 if (auto a = req.query_value("after")) after = std::stoll(*a);
+                 if (auto l = req.query_value("limit")) limit = std::stoul(*l);
                } catch (const std::exception&) {
                  return ErrorResponse(Status::InvalidArgument("after and limit must be integers"));
                }

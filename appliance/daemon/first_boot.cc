@@ -1,10 +1,9 @@
 #include "appliance/daemon/first_boot.h"
 
-#include <unistd.h>
-
 #include "appliance/daemon/pki_files.h"
 #include "core/pki/certificate_authority.h"
 #include "appliance/registry/registry.h"
+#include "core/base/host_name.h"
 #include "core/store/store.h"
 
 namespace cairn {
@@ -34,15 +33,14 @@ Result<FirstBootReport> InitAppliance(const ApplianceConfig& config) {
   CAIRN_RETURN_IF_ERROR(
       Store::Init(DefaultFileSystem(), config.store_dir, config.key_file, StoreOptions{}));
 
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+  const std::string host = LocalHostName();
   CAIRN_ASSIGN_OR_RETURN(pki::CaMaterial ca, pki::CreateCertificateAuthority(
                                                  std::string("Cairn appliance CA ") + host,
                                                  kCaValidity));
   CAIRN_ASSIGN_OR_RETURN(pki::CertificateAuthority authority,
                          pki::CertificateAuthority::Load(ca.cert_pem, ca.key_pem));
   std::vector<std::string> dns = {"localhost"}, ips = {"127.0.0.1"};
-  if (host[0]) dns.push_back(host);
+  if (!host.empty()) dns.push_back(host);
   for (const std::string& name : config.server_names) {
     (LooksLikeIp(name) ? ips : dns).push_back(name);
   }
@@ -52,7 +50,7 @@ Result<FirstBootReport> InitAppliance(const ApplianceConfig& config) {
     }
   }
   CAIRN_ASSIGN_OR_RETURN(pki::IssuedCertificate server,
-                         authority.IssueServerCertificate(host[0] ? host : "cairn-appliance", dns,
+                         authority.IssueServerCertificate(host.empty() ? "cairn-appliance" : host, dns,
                                                           ips, kServerCertValidity));
   CAIRN_RETURN_IF_ERROR(WritePki(config.pki_dir, PkiMaterial{ca.cert_pem, ca.key_pem,
                                                              server.cert_pem + ca.cert_pem,

@@ -16,16 +16,6 @@ using json = nlohmann::json;
 
 constexpr std::size_t kMaxMissingQuery = 16384;  // ids per POST /v1/chunks/missing
 
-ByteSpan Span(const std::string& s) {
-  return ByteSpan(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
-
-std::optional<std::string> QueryParam(const HttpRequest& r, const std::string& key) {
-  auto it = r.query.find(key);
-  if (it == r.query.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 HttpResponse Binary(std::string body) {
   HttpResponse r;
   r.content_type = "application/octet-stream";
@@ -115,7 +105,7 @@ HttpResponse Enroll(HttpRequest& req, ApplianceServices& s) {
 }
 
 HttpResponse Missing(HttpRequest& req, ApplianceServices& s) {
-  auto ids = DecodeChunkIds(Span(req.body), kMaxMissingQuery);
+  auto ids = DecodeChunkIds(AsBytes(req.body), kMaxMissingQuery);
   if (!ids.ok()) return ErrorResponse(ids.error());
   return Binary(EncodeChunkIds(s.ingest.Missing(*ids)));
 }
@@ -126,7 +116,7 @@ HttpResponse Upload(HttpRequest& req, ApplianceServices& s, const Registry::Agen
     explicit Active(std::atomic<std::uint64_t>& gauge) : g(gauge) { ++g; }
     ~Active() { --g; }
   } active(s.metrics.active_uploads);
-  auto frames = DecodeChunkBatch(Span(req.body), s.ingest.limits());
+  auto frames = DecodeChunkBatch(AsBytes(req.body), s.ingest.limits());
   if (!frames.ok()) return ErrorResponse(frames.error());
   auto accepted = s.ingest.Accept(*frames);
   if (!accepted.ok()) {
@@ -146,7 +136,7 @@ HttpResponse Upload(HttpRequest& req, ApplianceServices& s, const Registry::Agen
 }
 
 HttpResponse Commit(HttpRequest& req, ApplianceServices& s, const Registry::AgentRecord& agent) {
-  auto manifest = Manifest::Parse(Span(req.body));
+  auto manifest = Manifest::Parse(AsBytes(req.body));
   if (!manifest.ok()) {
     return ErrorResponse(Status::InvalidArgument("snapshot manifest refused: " +
                                                  manifest.error().message()));
@@ -179,7 +169,7 @@ HttpResponse Commit(HttpRequest& req, ApplianceServices& s, const Registry::Agen
 
 HttpResponse ListSnapshots(HttpRequest& req, ApplianceServices& s,
                            const Registry::AgentRecord& agent) {
-  auto list = s.store.ListSnapshots(agent.cluster, QueryParam(req, "name"));
+  auto list = s.store.ListSnapshots(agent.cluster, req.query_value("name"));
   if (!list.ok()) return ErrorResponse(list.error());
   json out = json::array();
   for (const SnapshotRecord& r : *list) out.push_back(SnapshotRecordToJson(r));
@@ -188,7 +178,7 @@ HttpResponse ListSnapshots(HttpRequest& req, ApplianceServices& s,
 
 HttpResponse GetManifest(HttpRequest& req, ApplianceServices& s,
                          const Registry::AgentRecord& agent) {
-  auto record = s.store.Resolve(req.params["id"], agent.cluster, QueryParam(req, "name"));
+  auto record = s.store.Resolve(req.params["id"], agent.cluster, req.query_value("name"));
   if (!record.ok()) return ErrorResponse(record.error());
   auto manifest = s.store.ReadManifest(*record);
   if (!manifest.ok()) return ErrorResponse(manifest.error());

@@ -43,6 +43,12 @@ std::string HttpRequest::header(std::string_view name) const {
   return std::string(it->value().data(), it->value().size());
 }
 
+std::optional<std::string> HttpRequest::query_value(const std::string& key) const {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
 HttpResponse JsonResponse(unsigned status, const nlohmann::json& body) {
   HttpResponse r;
   r.status = status;

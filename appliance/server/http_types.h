@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -46,6 +47,8 @@ struct HttpRequest {
 
   // The value of header `name` (case-insensitive); "" when absent.
   std::string header(std::string_view name) const;
+  // The query parameter `key`, or nullopt when absent or empty.
+  std::optional<std::string> query_value(const std::string& key) const;
 };
 
 struct HttpResponse {

@@ -1,7 +1,5 @@
 #include "core/engine/backup.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -9,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/base/host_name.h"
 #include "core/chunking/chunker.h"
 #include "core/crypto/chunk_hasher.h"
 #include "core/crypto/random.h"
@@ -25,12 +24,6 @@ namespace {
 // the walker, so the changed files of an incremental are not read one at a
 // time (the walker alone bounded it at ~1.4 of 2 cores).
 constexpr int kChunkerThreads = 2;
-
-std::string HostName() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "";
-  return buf;
-}
 
 // Trims sparse data regions so they cover exactly `length` content bytes
 // (the file shrank while it was read).
@@ -356,7 +349,7 @@ Result<BackupResult> RunBackup(BackupTarget& target, EntrySource& source,
   manifest.snapshot_id = result.snapshot_id;
   manifest.name = request.name;
   manifest.created_unix_ns = clock.NowUnixNanos();
-  manifest.hostname = HostName();
+  manifest.hostname = LocalHostName();
   manifest.source = source.description();
   manifest.tags = request.tags;
   manifest.parent_id = result.parent_id;

@@ -30,13 +30,9 @@ std::string TwoFrameBatch() {
   return w.Finish();
 }
 
-ByteSpan Span(const std::string& s) {
-  return ByteSpan(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
-}
-
 TEST_CASE("ChunkBatch: frames round-trip through the wire format", "[unit][protocol]") {
   const std::string body = TwoFrameBatch();
-  auto frames = DecodeChunkBatch(Span(body), {});
+  auto frames = DecodeChunkBatch(AsBytes(body), {});
   REQUIRE(frames.ok());
   REQUIRE(frames->size() == 2);
   CHECK((*frames)[0].id == IdOf(1));
@@ -56,43 +52,43 @@ TEST_CASE("ChunkBatch: every truncation and malformation is refused with a reaso
   const std::string body = TwoFrameBatch();
   // Every strict prefix is refused, never read past.
   for (std::size_t n = 0; n < body.size(); ++n) {
-    auto r = DecodeChunkBatch(Span(body).first(n), {});
+    auto r = DecodeChunkBatch(AsBytes(body).first(n), {});
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().IsInvalidArgument());
   }
   std::string extra = body + "x";
-  CHECK_FALSE(DecodeChunkBatch(Span(extra), {}).ok());
+  CHECK_FALSE(DecodeChunkBatch(AsBytes(extra), {}).ok());
   std::string bad_magic = body;
   bad_magic[0] = 'X';
-  CHECK_FALSE(DecodeChunkBatch(Span(bad_magic), {}).ok());
+  CHECK_FALSE(DecodeChunkBatch(AsBytes(bad_magic), {}).ok());
   std::string bad_codec = body;
   bad_codec[8 + 32] = 7;
-  auto r = DecodeChunkBatch(Span(bad_codec), {});
+  auto r = DecodeChunkBatch(AsBytes(bad_codec), {});
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message().find("codec") != std::string::npos);
   ChunkBatchLimits small;
   small.max_chunks = 1;
-  CHECK_FALSE(DecodeChunkBatch(Span(body), small).ok());
+  CHECK_FALSE(DecodeChunkBatch(AsBytes(body), small).ok());
   small = {};
   small.max_plain_size = 1000;
-  r = DecodeChunkBatch(Span(body), small);
+  r = DecodeChunkBatch(AsBytes(body), small);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message().find("largest chunk") != std::string::npos);
   // A raw frame whose payload size differs from its plain size.
   std::string bad_shape = body;
   const std::size_t second = body.size() - 3 - kChunkFrameHeaderSize;
   PutU32(reinterpret_cast<std::uint8_t*>(bad_shape.data() + second + 33), 4);
-  CHECK_FALSE(DecodeChunkBatch(Span(bad_shape), {}).ok());
+  CHECK_FALSE(DecodeChunkBatch(AsBytes(bad_shape), {}).ok());
 }
 
 TEST_CASE("ChunkIds: lists round-trip and are bounded", "[unit][protocol]") {
   std::vector<ChunkId> ids = {IdOf(1), IdOf(9), IdOf(3)};
   const std::string body = EncodeChunkIds(ids);
-  auto back = DecodeChunkIds(Span(body), 10);
+  auto back = DecodeChunkIds(AsBytes(body), 10);
   REQUIRE(back.ok());
   CHECK(*back == ids);
-  CHECK_FALSE(DecodeChunkIds(Span(body), 2).ok());
-  CHECK_FALSE(DecodeChunkIds(Span(body).first(40), 10).ok());
+  CHECK_FALSE(DecodeChunkIds(AsBytes(body), 2).ok());
+  CHECK_FALSE(DecodeChunkIds(AsBytes(body).first(40), 10).ok());
 }
 
 TEST_CASE("DedupParams: JSON round trip keeps keys and table; bad input is refused",
