@@ -218,14 +218,11 @@ std::string RenderMetrics(ApplianceServices& s) {
                  static_cast<double>(stats->plain_bytes));
     AppendMetric(out, "cairn_store_stored_bytes", "gauge", "Sealed bytes of distinct chunks on disk.",
                  static_cast<double>(stats->stored_bytes));
-    auto snaps = s.store.ListSnapshots(std::nullopt, std::nullopt);
-    if (snaps.ok()) {
-      double logical = 0;
-      for (const auto& r : *snaps) logical += static_cast<double>(r.bytes_read);
-      AppendMetric(out, "cairn_dedup_ratio", "gauge",
-                   "Logical bytes of all snapshots per stored byte.",
-                   stats->stored_bytes ? logical / static_cast<double>(stats->stored_bytes) : 0.0);
-    }
+    // One aggregate query, not a listing of every snapshot per scrape.
+    AppendMetric(out, "cairn_dedup_ratio", "gauge", "Logical bytes of all snapshots per stored byte.",
+                 stats->stored_bytes ? static_cast<double>(stats->logical_bytes) /
+                                           static_cast<double>(stats->stored_bytes)
+                                     : 0.0);
   } else {
     ++s.metrics.errors;
   }

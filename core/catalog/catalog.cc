@@ -322,7 +322,8 @@ Result<CatalogStats> Catalog::Stats() {
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
       db_->Prepare("SELECT (SELECT count(*) FROM snapshots), count(*), "
-                   "coalesce(sum(plain_size), 0), coalesce(sum(stored_size), 0) FROM chunks"));
+                   "coalesce(sum(plain_size), 0), coalesce(sum(stored_size), 0), "
+                   "(SELECT coalesce(sum(bytes_read), 0) FROM snapshots) FROM chunks"));
   CAIRN_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
   if (!has_row) return db_->CorruptionError("stats query returned no row");
   CatalogStats stats;
@@ -330,6 +331,7 @@ Result<CatalogStats> Catalog::Stats() {
   CAIRN_ASSIGN_OR_RETURN(stats.chunk_count, stmt.ColumnUint64(1));
   CAIRN_ASSIGN_OR_RETURN(stats.plain_bytes, stmt.ColumnUint64(2));
   CAIRN_ASSIGN_OR_RETURN(stats.stored_bytes, stmt.ColumnUint64(3));
+  CAIRN_ASSIGN_OR_RETURN(stats.logical_bytes, stmt.ColumnUint64(4));
   return stats;
 }
 

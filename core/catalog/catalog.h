@@ -80,6 +80,7 @@ struct CatalogStats {
   std::uint64_t chunk_count = 0;
   std::uint64_t plain_bytes = 0;   // sum of chunks.plain_size
   std::uint64_t stored_bytes = 0;  // sum of chunks.stored_size
+  std::uint64_t logical_bytes = 0;  // sum of snapshots.bytes_read (what the snapshots hold)
 };
 
 struct CatalogOptions {

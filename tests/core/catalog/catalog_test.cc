@@ -252,7 +252,7 @@ TEST_CASE("Catalog: verification times are recorded and unknown ids skipped", "[
   CHECK(c->MarkVerified({}, 7'000).ok());
 }
 
-TEST_CASE("Catalog: stats count snapshots and chunks and sum chunk sizes", "[unit]") {
+TEST_CASE("Catalog: stats count snapshots and chunks and sum chunk and snapshot sizes", "[unit]") {
   TempDir dir;
   auto c = OpenOrDie(dir.path() / "catalog.db");
   auto empty = c->Stats();
@@ -261,6 +261,7 @@ TEST_CASE("Catalog: stats count snapshots and chunks and sum chunk sizes", "[uni
   CHECK(empty->chunk_count == 0);
   CHECK(empty->plain_bytes == 0);
   CHECK(empty->stored_bytes == 0);
+  CHECK(empty->logical_bytes == 0);
   Commit(*c, Snap("s1", "n", 1), {Chunk(1), Chunk(2)}, {Id(1), Id(2)});
   Commit(*c, Snap("s2", "n", 2), {Chunk(3)}, {Id(1), Id(3)});
   auto stats = c->Stats();
@@ -269,6 +270,7 @@ TEST_CASE("Catalog: stats count snapshots and chunks and sum chunk sizes", "[uni
   CHECK(stats->chunk_count == 3);
   CHECK(stats->plain_bytes == 1001 + 1002 + 1003);
   CHECK(stats->stored_bytes == 501 + 502 + 503);
+  CHECK(stats->logical_bytes == 2 * 123456);  // Snap() records bytes_read = 123456
 }
 
 TEST_CASE("Catalog: meta values are set and overwritten and read back", "[unit]") {
