@@ -124,16 +124,9 @@ Result<CommitOutcome> ChunkIngest::Commit(Manifest manifest, const std::string& 
   f.chunks_referenced = referenced.size();
   std::vector<ChunkId> referenced_list(referenced.begin(), referenced.end());
   Store& store = service_.store();
-  CAIRN_ASSIGN_OR_RETURN(
-      std::uint64_t manifest_bytes, service_.WithCatalog([&](Catalog& catalog) -> Result<std::uint64_t> {
-        // Durable chunk names -> manifest -> catalog row (Store's contract).
-        CAIRN_RETURN_IF_ERROR(store.CommitChunks());
-        CAIRN_ASSIGN_OR_RETURN(std::uint64_t bytes,
-                               store.WriteManifest(manifest, store.config().zstd_level));
-        CAIRN_RETURN_IF_ERROR(catalog.CommitSnapshot(SnapshotRecordOf(manifest, bytes), new_chunks,
-                                                     referenced_list));
-        return bytes;
-      }));
+  CAIRN_ASSIGN_OR_RETURN(std::uint64_t manifest_bytes, service_.WithCatalog([&](Catalog&) {
+                           return CommitSnapshotToStore(store, manifest, new_chunks, referenced_list);
+                         }));
   for (const NewChunk& c : new_chunks) cataloged_.InsertIfAbsent(c.id);
   {
     std::lock_guard lock(received_mu_);

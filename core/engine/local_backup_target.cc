@@ -73,19 +73,25 @@ Result<std::unique_ptr<ChunkSink>> LocalBackupTarget::NewChunkSink() {
   return std::unique_ptr<ChunkSink>(std::make_unique<LocalChunkSink>(store_));
 }
 
-Result<std::uint64_t> LocalBackupTarget::Commit(Manifest& manifest,
-                                                const std::vector<NewChunk>& new_chunks,
-                                                const std::vector<ChunkId>& referenced) {
-  // Commit order: chunk names durable -> manifest -> catalog row.
-  CAIRN_RETURN_IF_ERROR(store_.CommitChunks());
+Result<std::uint64_t> CommitSnapshotToStore(Store& store, const Manifest& manifest,
+                                            const std::vector<NewChunk>& new_chunks,
+                                            const std::vector<ChunkId>& referenced,
+                                            bool TEST_fail_before_manifest) {
+  CAIRN_RETURN_IF_ERROR(store.CommitChunks());
   if (TEST_fail_before_manifest) {
     return Status::IoError("TEST: injected failure before the manifest");
   }
   CAIRN_ASSIGN_OR_RETURN(std::uint64_t manifest_bytes,
-                         store_.WriteManifest(manifest, store_.config().zstd_level));
-  CAIRN_RETURN_IF_ERROR(store_.catalog().CommitSnapshot(SnapshotRecordOf(manifest, manifest_bytes),
-                                                        new_chunks, referenced));
+                         store.WriteManifest(manifest, store.config().zstd_level));
+  CAIRN_RETURN_IF_ERROR(store.catalog().CommitSnapshot(SnapshotRecordOf(manifest, manifest_bytes),
+                                                       new_chunks, referenced));
   return manifest_bytes;
+}
+
+Result<std::uint64_t> LocalBackupTarget::Commit(Manifest& manifest,
+                                                const std::vector<NewChunk>& new_chunks,
+                                                const std::vector<ChunkId>& referenced) {
+  return CommitSnapshotToStore(store_, manifest, new_chunks, referenced, TEST_fail_before_manifest);
 }
 
 }  // namespace cairn

@@ -15,6 +15,16 @@ DedupParams DedupParamsOf(const Store& store);
 // The catalog row of a manifest about to be committed.
 SnapshotRecord SnapshotRecordOf(const Manifest& manifest, std::uint64_t manifest_bytes);
 
+// The store's commit order, for every writer of snapshots (local backups,
+// agent uploads on the appliance): chunk names durable -> sealed manifest ->
+// catalog row. Returns the manifest's stored size. The caller serializes use
+// of the store's catalog. `TEST_fail_before_manifest` fails (IoError) once
+// the chunks are durable, before the manifest.
+Result<std::uint64_t> CommitSnapshotToStore(Store& store, const Manifest& manifest,
+                                            const std::vector<NewChunk>& new_chunks,
+                                            const std::vector<ChunkId>& referenced,
+                                            bool TEST_fail_before_manifest = false);
+
 class LocalBackupTarget : public BackupTarget {
  public:
   explicit LocalBackupTarget(Store& store) : store_(store), dedup_(DedupParamsOf(store)) {}
