@@ -11,6 +11,15 @@ namespace cairn {
 
 Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const std::string& path,
                                          const BackupRequest& request) {
+  EntrySourceOpener open = [&path]() -> Result<std::unique_ptr<EntrySource>> {
+    CAIRN_ASSIGN_OR_RETURN(auto source, DirectorySource::Open(path));
+    return std::unique_ptr<EntrySource>(std::move(source));
+  };
+  return RunAgentBackup(state, open, request);
+}
+
+Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const EntrySourceOpener& open,
+                                         const BackupRequest& request) {
   AgentBackupResult out;
   BackupRequest req = request;
   // Each upload worker alternates between CPU (hash, compress) and waiting
@@ -21,7 +30,7 @@ Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const std::str
   constexpr int kMaxAttempts = 2;
   for (int attempt = 1;; ++attempt) {
     out.attempts = attempt;
-    CAIRN_ASSIGN_OR_RETURN(auto source, DirectorySource::Open(path));
+    CAIRN_ASSIGN_OR_RETURN(auto source, open());
     RemoteBackupTarget target(state);
     auto result = RunBackup(target, *source, req);
     out.chunks_offered += target.counters().chunks_offered;

@@ -3,6 +3,8 @@
 // it (RestoreManifest with RemoteChunkFetchers), and the snapshot list.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,8 +22,14 @@ struct AgentBackupResult {
   int attempts = 0;
 };
 
+// Opens a fresh source for each attempt (a source is read once).
+using EntrySourceOpener = std::function<Result<std::unique_ptr<EntrySource>>()>;
+
 // If the appliance lost chunks it had acknowledged (a restart mid-upload),
 // the backup runs once more; that run sends exactly those.
+Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const EntrySourceOpener& open,
+                                         const BackupRequest& request);
+// A directory tree (DirectorySource).
 Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const std::string& path,
                                          const BackupRequest& request);
 Result<RestoreResult> RunAgentRestore(const AgentState& state, const RestoreRequest& request,

@@ -11,6 +11,9 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev catch2
   # tests: xattrs/ACLs on test trees, sqlite3 for poking catalogs
   attr acl sqlite3
+  # Kubernetes: kubeconfig and YAML output (agent), the test API server (python3-yaml);
+  # Debian's kubectl comes from scripts/debian-kubectl.sh (it may clash with another kubectl)
+  libyaml-cpp-dev python3-yaml
   # sanitizer runtime for the ASan+UBSan unit-test build
   libclang-rt-14-dev
   # benchmark peers
@@ -25,6 +28,7 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#PACKAGES[@]} packages present"
+  echo "deps: Debian's kubectl at $(bash "$(dirname "$0")/debian-kubectl.sh")"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -35,3 +39,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps: Debian's kubectl at $(bash "$(dirname "$0")/debian-kubectl.sh")"
