@@ -11,6 +11,12 @@ namespace cairn {
 struct AgentCommandFlags {
   std::string state_dir = "/var/lib/cairn-agent";
   std::string appliance_url;
+  // Where the Kubernetes API is (read from the environment by main):
+  // KUBECONFIG, and KUBERNETES_SERVICE_HOST/PORT inside a pod.
+  std::string kubeconfig_env;
+  std::string kube_service_host;
+  std::string kube_service_port;
+  std::string home_dir;  // $HOME, for ~/.kube/config
   int exit_code = 0;
 };
 

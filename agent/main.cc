@@ -24,6 +24,10 @@ int main(int argc, char** argv) {
   // The environment is read here only (CONVENTIONS.md: no getenv elsewhere).
   if (const char* dir = std::getenv("CAIRN_AGENT_STATE_DIR")) flags.state_dir = dir;
   if (const char* url = std::getenv("CAIRN_APPLIANCE")) flags.appliance_url = url;
+  if (const char* kc = std::getenv("KUBECONFIG")) flags.kubeconfig_env = kc;
+  if (const char* h = std::getenv("KUBERNETES_SERVICE_HOST")) flags.kube_service_host = h;
+  if (const char* p = std::getenv("KUBERNETES_SERVICE_PORT")) flags.kube_service_port = p;
+  if (const char* home = std::getenv("HOME")) flags.home_dir = home;
   cairn::RegisterAgentCommands(app, flags);
   CLI11_PARSE(app, argc, argv);
   return flags.exit_code;
