@@ -1,0 +1,55 @@
+# Sourced by e2e scripts: a real appliance under $W (the caller's temp dir),
+# on 127.0.0.1 with kernel-chosen ports kept across restarts, and enrolled
+# agents. Needs $B (build dir) and $W; sets APP_PID, ADMIN_TOKEN, INGEST and
+# exports CAIRN_APPLIANCE/CAIRN_TOKEN/CAIRN_CA_FILE for cairnctl.
+#   appliance_init [ADDRESS]  first boot (default 127.0.0.1)
+#   appliance_start           start (again), wait for the ready file
+#   appliance_stop [SIGNAL]   stop by PID (default TERM) and wait
+#   enroll_agent CLUSTER DIR  one-time token + cairn-agent enroll into DIR
+APP=$B/appliance/cairn-appliance; CTL=$B/appliance/ctl/cairnctl; AGENT=$B/agent/cairn-agent
+APP_PID=""; APP_ADDR=127.0.0.1
+
+appliance_init() {
+  APP_ADDR=${1:-127.0.0.1}
+  cat > "$W/appliance.toml" <<EOT
+[paths]
+state_dir = "$W/var"
+[ingest]
+address = "$APP_ADDR"
+port = 0
+[admin]
+address = "$APP_ADDR"
+port = 0
+EOT
+  "$APP" init --config "$W/appliance.toml" > "$W/init.out" 2>&1 || { echo "appliance init failed: $(cat "$W/init.out")"; return 1; }
+  ADMIN_TOKEN=$(grep -A1 "admin API token" "$W/init.out" | tail -1)
+}
+
+appliance_start() {
+  rm -f "$W/ready.json"
+  "$APP" run --config "$W/appliance.toml" --ready-file "$W/ready.json" 2>> "$W/appliance.log" &
+  APP_PID=$!
+  for _ in $(seq 1 100); do [ -s "$W/ready.json" ] && break; sleep 0.1; done
+  [ -s "$W/ready.json" ] || { echo "appliance did not start: $(tail -5 "$W/appliance.log")"; return 1; }
+  local ip ap
+  ip=$(python3 -c "import json; print(json.load(open('$W/ready.json'))['ingest_port'])")
+  ap=$(python3 -c "import json; print(json.load(open('$W/ready.json'))['admin_port'])")
+  INGEST=https://$APP_ADDR:$ip
+  export CAIRN_APPLIANCE=https://$APP_ADDR:$ap CAIRN_TOKEN=$ADMIN_TOKEN CAIRN_CA_FILE=$W/var/pki/ca.crt
+  # Restarts keep these ports: enrolled agents remember the address.
+  sed -i "/^\[ingest\]/,/^port/ s/^port = .*/port = $ip/; /^\[admin\]/,/^port/ s/^port = .*/port = $ap/" "$W/appliance.toml"
+}
+
+appliance_stop() {
+  [ -n "$APP_PID" ] || return 0
+  kill -"${1:-TERM}" "$APP_PID" 2>/dev/null
+  wait "$APP_PID" 2>/dev/null
+  APP_PID=""
+}
+
+enroll_agent() {
+  local token
+  token=$("$CTL" token create --cluster "$1" 2>/dev/null | tail -1)
+  "$AGENT" enroll --appliance "$INGEST" --token "$token" --state-dir "$2" > "$W/enroll-$1.out" 2>&1 \
+    || { echo "enroll failed: $(cat "$W/enroll-$1.out")"; return 1; }
+}
