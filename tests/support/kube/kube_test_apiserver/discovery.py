@@ -11,9 +11,9 @@ import hashlib
 import base64
 
 SERVER_VERSION = {
-    "major": "1", "minor": "29", "gitVersion": "v1.29.0-cairn-test",
+    "major": "1", "minor": "32", "gitVersion": "v1.32.0-cairn-test",
     "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
-    "buildDate": "2024-01-01T00:00:00Z", "goVersion": "go1.21.5", "compiler": "gc",
+    "buildDate": "2024-12-11T00:00:00Z", "goVersion": "go1.23.3", "compiler": "gc",
     "platform": "linux/amd64",
 }
 

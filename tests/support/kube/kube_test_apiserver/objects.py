@@ -95,6 +95,8 @@ class ResourceRequest:
     def _create(self):
         if self.rt.key == ("authorization.k8s.io", "selfsubjectaccessreviews"):
             return self._access_review()
+        if self.rt.namespaced and not self.ctx.store.namespace_exists(self.ns):
+            raise errors.namespace_not_found(self.ns)
         obj = self._body_object()
         created = self.ctx.store.create(self.rt, self.ns, obj, self.dry_run)
         self.h.send_json(201, self._out(created))
