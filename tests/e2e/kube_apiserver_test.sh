@@ -87,6 +87,9 @@ sys.exit(1 if bad or not got else 0)
 PY
 }
 
+# Wire details kubectl does not reach (Status bodies, patches, selectors, watch, faults, limits).
+python3 "$kube/protocol_check.py" "$url" "$token" "$tmp/pki/ca.crt" || fails=$((fails + 1))
+
 i=0
 for k in "${kubectls[@]}"; do
   i=$((i + 1))
