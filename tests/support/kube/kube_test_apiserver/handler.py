@@ -39,7 +39,8 @@ class Handler(BaseHTTPRequestHandler):
             lines.append("%s: %s" % (k, v))
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        self.wfile.write(head if self.command == "HEAD" else head + body)
         self.wfile.flush()
         self.log_request(code, len(body))
 
