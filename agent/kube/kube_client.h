@@ -7,12 +7,21 @@
 // most max_retries times. A request that still fails is returned as its last
 // response (Call) or as a Status (the helpers).
 //
+// Retries apply to every method: 429 means the server did not act, and a
+// network failure or 5xx on a create/replace may have been applied, in which
+// case the retry answers 409 -- the restore's "object exists" policy handles
+// that. Errors that retrying cannot cure (certificate verification, a body
+// over max_response_body: IoError) are returned at once.
+//
 // Errors from the helpers (KubeStatusError): the API's Status object's
 // message is kept, prefixed by what was asked ("GET /api/v1/namespaces/x:
 // namespaces \"x\" not found"); codes map 401/403 -> PermissionDenied,
 // 404 -> NotFound, 409 (AlreadyExists or Conflict) -> AlreadyExists,
 // 400/422 -> InvalidArgument, 410 -> NotFound with "(410 Gone)" in the text,
-// 429/5xx after retries -> Unavailable, an unparsable body -> Corruption.
+// 429/5xx after retries -> Unavailable (with "(HTTP 503)"), any other 4xx
+// -> InvalidArgument, anything else -> IoError. A non-Status error body
+// (a proxy's HTML page) keeps the code mapping and quotes the body's start.
+// A 2xx answer whose body is not JSON -> Corruption.
 //
 // Thread-safety: one thread at a time per client (it owns one kept-alive
 // HttpsClient). Use one client per worker thread.
@@ -20,6 +29,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -35,7 +45,7 @@ struct KubeClientOptions {
   KubeConfig config;
   double qps = 50;   // sustained requests per second (client-go's default is 5; we list in pages)
   int burst = 100;   // requests allowed at once before qps applies
-  int max_retries = 5;
+  int max_retries = 5;  // retries after the first attempt (0: one attempt only)
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{10000};
   std::chrono::milliseconds timeout{30000};            // per network step
@@ -44,6 +54,7 @@ struct KubeClientOptions {
   // Sleeps for the rate limiter and backoff; nullptr: std::this_thread::sleep_for.
   // Tests replace it to run without waiting.
   std::function<void(std::chrono::nanoseconds)> sleep;
+  std::string user_agent = "cairn-agent/0.1.0";
 };
 
 struct KubeRequest {
@@ -57,6 +68,7 @@ struct KubeResponse {
   unsigned status = 0;
   std::string body;
   std::string retry_after;  // the Retry-After header, "" when absent
+  std::string content_type;
 };
 
 enum class PatchType { kMerge, kJson, kStrategicMerge };
@@ -78,7 +90,9 @@ std::string KubeStatusReason(const KubeResponse& response);
 
 class KubeClient {
  public:
-  // Validates the config and loads certificates; does not connect.
+  // Validates the config and options (qps > 0, burst >= 1, retries 0..100,
+  // backoffs positive) and loads certificates; does not connect.
+  // InvalidArgument naming the config's source otherwise.
   static Result<std::unique_ptr<KubeClient>> Create(KubeClientOptions options);
   ~KubeClient();
 

@@ -15,8 +15,10 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include "core/base/status.h"
+#include "core/net/https_url.h"
 
 namespace cairn::kube {
 
@@ -50,5 +52,16 @@ struct InClusterEnv {
 // NotFound (saying "not running in a pod? pass --kubeconfig") when
 // service_host is empty or the token is missing.
 Result<KubeConfig> LoadInClusterConfig(const InClusterEnv& env);
+
+// A KubeConfig::server split for the HTTPS client: "https://h:6443/k8s/"
+// -> {{h, 6443}, "/k8s"}. The prefix has no trailing '/' and is put before
+// every request path (API servers behind a path-routing proxy, as Rancher
+// does). InvalidArgument for http:// or any other scheme, credentials, a
+// query or fragment, or a bad host/port.
+struct KubeServerUrl {
+  HttpsEndpoint endpoint;
+  std::string path_prefix;  // "" or "/k8s/clusters/c-1"
+};
+Result<KubeServerUrl> ParseKubeServerUrl(std::string_view server);
 
 }  // namespace cairn::kube
