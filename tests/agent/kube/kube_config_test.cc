@@ -240,7 +240,7 @@ TEST_CASE("LoadKubeconfig: an http:// server, a missing CA and broken YAML are r
   CHECK_THAT(mistyped.error().message(), Catch::Contains("clusters is not a list"));
 }
 
-TEST_CASE("ParseKubeServerUrl: host, port and path prefix; http refused", "[unit]") {
+TEST_CASE("ParseKubeServerUrl: splits host, port and path prefix and refuses http", "[unit]") {
   auto plain = ParseKubeServerUrl("https://kube.example.com");
   REQUIRE(plain.ok());
   CHECK(plain->endpoint.host == "kube.example.com");
