@@ -6,6 +6,7 @@
 // expired-continue faults surface as the resources collector expects.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -34,6 +35,17 @@ void WriteSeed(const std::filesystem::path& dir) {
   REQUIRE(out.good());
 }
 
+// The server with WriteSeed's objects, or nullptr (and a warning) when
+// python3 or the server is missing here.
+std::unique_ptr<test::KubeTestApiServer> StartSeeded(const std::filesystem::path& dir) {
+  if (std::string missing = test::KubeTestApiServerMissing(); !missing.empty()) {
+    WARN("SKIPPED: the kube-test-apiserver test needs python3 and tests/support/kube: " << missing);
+    return nullptr;
+  }
+  WriteSeed(dir / "seed");
+  return std::make_unique<test::KubeTestApiServer>(dir, dir / "seed");
+}
+
 std::unique_ptr<KubeClient> Connect(const std::filesystem::path& kubeconfig,
                                     const std::string& context) {
   auto config = LoadKubeconfig(kubeconfig, context);
@@ -51,13 +63,10 @@ std::unique_ptr<KubeClient> Connect(const std::filesystem::path& kubeconfig,
 
 TEST_CASE("KubeClient against kube-test-apiserver: both kubeconfig contexts, discovery, paged lists",
           "[integration]") {
-  if (std::string missing = test::KubeTestApiServerMissing(); !missing.empty()) {
-    WARN("SKIPPED: the kube-test-apiserver test needs python3 and tests/support/kube: " << missing);
-    return;
-  }
   TempDir dir("kube-apiserver");
-  WriteSeed(dir.path() / "seed");
-  test::KubeTestApiServer server(dir.path(), dir.path() / "seed");
+  auto started = StartSeeded(dir.path());
+  if (!started) return;
+  test::KubeTestApiServer& server = *started;
 
   auto token_config = LoadKubeconfig(server.kubeconfig(), "token");
   REQUIRE(token_config.ok());
@@ -119,13 +128,10 @@ TEST_CASE("KubeClient against kube-test-apiserver: both kubeconfig contexts, dis
 
 TEST_CASE("KubeClient against kube-test-apiserver: 403 and an expired continue token",
           "[integration]") {
-  if (std::string missing = test::KubeTestApiServerMissing(); !missing.empty()) {
-    WARN("SKIPPED: the kube-test-apiserver test needs python3 and tests/support/kube: " << missing);
-    return;
-  }
   TempDir dir("kube-apiserver");
-  WriteSeed(dir.path() / "seed");
-  test::KubeTestApiServer server(dir.path(), dir.path() / "seed");
+  auto started = StartSeeded(dir.path());
+  if (!started) return;
+  test::KubeTestApiServer& server = *started;
   auto client = Connect(server.kubeconfig(), "token");
   auto found = Discover(*client);
   REQUIRE(found.ok());
