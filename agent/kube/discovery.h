@@ -2,7 +2,8 @@
 // kubectl api-resources finds them: GET /api, /api/v1, /apis, then
 // /apis/<group>/<version> for each version of each group. Subresources
 // ("pods/log") are left out. A group version that fails to answer (an
-// aggregated API that is down) is a warning, not a failure.
+// aggregated API that is down) is a warning, not a failure; /api and /apis
+// failing, or the server not answering at all, is an error.
 //
 // Thread-safety: plain values; Discover uses the client on the calling thread.
 #pragma once
@@ -38,7 +39,9 @@ struct DiscoveryResult {
   std::vector<ApiResource> resources;  // every served version, preferred flagged
   std::vector<std::string> warnings;   // group versions that could not be read
 
-  // The preferred version of each group's resources (what a backup lists).
+  // One version of each resource (what a backup lists): its group's
+  // preferred version, or -- for a resource the preferred version does not
+  // serve -- the first version that serves it, in the server's order.
   std::vector<const ApiResource*> Preferred() const;
   // The resource serving `kind` in `group_version` ("apps/v1"); nullptr if
   // none. Falls back to nothing: callers decide what a missing version means.

@@ -6,9 +6,10 @@
 // certificate-authority-data, tls-server-name}, users[].user.{token, tokenFile,
 // client-certificate(-data), client-key(-data)}, contexts, current-context,
 // and a context's namespace. Relative file paths are relative to the
-// kubeconfig's directory (as kubectl does). Refused with a clear message:
+// kubeconfig's directory (as kubectl does); tokenFile wins over token, as in
+// client-go. A cluster without a CA is refused (no system trust store). Refused with a clear message:
 // insecure-skip-tls-verify (Cairn always verifies the server), exec and
-// auth-provider plugins, username/password, a non-https server.
+// auth-provider plugins, username/password, proxy-url, a non-https server.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -26,7 +27,7 @@ struct KubeConfig {
   std::string server;           // "https://host:port" (path prefix allowed)
   std::string ca_pem;           // trust anchor for the API server's certificate
   std::string tls_server_name;  // name to verify instead of the server's host; "" = host
-  std::string bearer_token;     // "" when client certificates are used
+  std::string bearer_token;     // may be set together with a client certificate (both are sent)
   std::string client_cert_pem;  // both or neither
   std::string client_key_pem;
   std::string default_namespace = "default";

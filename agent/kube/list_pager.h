@@ -37,8 +37,11 @@ struct ListResult {
   std::string resource_version;  // of the last page
 };
 
-// Errors: the first page's error as KubeStatusError (403 -> PermissionDenied
-// for the caller to turn into a warning); 410 beyond max_restarts -> Unavailable.
+// Errors: a page's error as KubeStatusError prefixed "list <qualified name>"
+// (403 -> PermissionDenied for the caller to turn into a warning; network
+// failures and 429/5xx after the client's retries -> Unavailable); 410
+// beyond max_restarts -> Unavailable; a page that is not a JSON list ->
+// Corruption; more than max_items -> IoError.
 Result<ListResult> ListAll(KubeClient& client, const ApiResource& resource,
                            const ListOptions& options = {});
 
