@@ -21,6 +21,8 @@ namespace cairn {
 
 using boost::system::error_code;
 using net_internal::DrainOpenSslErrors;
+using net_internal::LoadClientCertificate;
+using net_internal::LoadTrustAnchors;
 using net_internal::NetworkError;
 using net_internal::RunUntilDone;
 using net_internal::TlsStream;
@@ -40,6 +42,10 @@ std::string FormatBytes(std::uint64_t n) {
   if (n >= (1ull << 10) && n % (1ull << 10) == 0) return std::to_string(n >> 10) + " KiB";
   return std::to_string(n) + " bytes";
 }
+
+}  // namespace
+
+namespace net_internal {  // declared in tls_connect.h: the WebSocket client shares them
 
 // Loads every certificate in `pem` into the context's trust store. The CA
 // must be given explicitly: the system trust store is never consulted, since
@@ -99,6 +105,10 @@ Status LoadClientCertificate(ssl::context& ctx, std::string_view cert_pem,
   }
   return Status::Ok();
 }
+
+}  // namespace net_internal
+
+namespace {
 
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;

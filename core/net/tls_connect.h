@@ -40,6 +40,13 @@ using crypto_internal::DrainOpenSslErrors;
 // ordering), verify_peer when `verify_peer`, no trust anchors loaded yet.
 Result<std::unique_ptr<ssl::context>> NewTlsClientContext(bool verify_peer);
 
+// Loads every PEM certificate of `pem` as a trust anchor (the system store is
+// never used); InvalidArgument when there is none. Defined in https_client.cc.
+Status LoadTrustAnchors(ssl::context& ctx, std::string_view pem);
+// Both or neither; InvalidArgument when unparsable or the key does not match.
+Status LoadClientCertificate(ssl::context& ctx, std::string_view cert_pem,
+                             std::string_view key_pem);
+
 // Resolves `endpoint` (IP literals skip the resolver), connects TCP, and runs
 // the TLS client handshake, each step bounded by `timeout`.
 //
