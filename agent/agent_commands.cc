@@ -7,6 +7,7 @@
 
 #include "agent/agent_backup.h"
 #include "agent/enrollment.h"
+#include "agent/resource_backup_command.h"
 #include "core/base/host_name.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
@@ -166,6 +167,7 @@ void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags) {
   RegisterBackup(app, flags);
   RegisterRestore(app, flags);
   RegisterSnapshots(app, flags);
+  RegisterBackupResourcesCommand(app, flags);
 }
 
 }  // namespace cairn

@@ -119,9 +119,13 @@ Result<std::optional<TreeEntry>> ResourceSource::Next() {
       done_ = true;
       continue;
     }
-    CAIRN_ASSIGN_OR_RETURN(std::optional<CollectedType> type, collector_.Next());
-    if (type) {
-      QueueType(std::move(*type));
+    auto type = collector_.Next();
+    if (!type.ok()) {
+      if (options_.on_failure) options_.on_failure(type.error());
+      return type.error();
+    }
+    if (*type) {
+      QueueType(std::move(**type));
     } else {
       collected_ = true;
       QueueIndex();

@@ -38,6 +38,9 @@ struct ResourceSourceOptions {
   // Called with the index once it is complete (just before index.json goes
   // out), so the caller can report it after the backup.
   std::function<void(const ResourceIndex&)> on_index;
+  // Called with the error when reading the cluster fails (Next() fails), so
+  // the caller can tell a cluster failure from an appliance one.
+  std::function<void(const Status&)> on_failure;
 };
 
 // "2026-05-04T10:11:12Z" (RFC 3339, UTC, whole seconds).
