@@ -145,4 +145,11 @@ Result<OpenedPayload> ApplianceClient::GetChunk(const std::string& snapshot_id, 
   return out;
 }
 
+Result<std::string> ApplianceClient::GetSchedules() {
+  HttpsRequest spec;
+  spec.target = "/v1/agent/schedules";
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Call(std::move(spec), "fetch schedules"));
+  return std::move(r.body);
+}
+
 }  // namespace cairn

@@ -39,6 +39,8 @@ class ApplianceClient {
   // spec: id, id prefix or "latest" (with name). NotFound when none.
   Result<Manifest> GetManifest(const std::string& spec, const std::optional<std::string>& name);
   Result<OpenedPayload> GetChunk(const std::string& snapshot_id, const ChunkId& id);
+  // GET /v1/agent/schedules: {"cluster":..,"schedules":[..]} of this agent's cluster.
+  Result<std::string> GetSchedules();
 
  private:
   explicit ApplianceClient(std::unique_ptr<HttpsClient> http) : http_(std::move(http)) {}

@@ -1,0 +1,86 @@
+#include "agent/scheduled_jobs.h"
+
+#include "agent/agent_backup.h"
+#include "agent/appliance_client.h"
+
+namespace cairn {
+namespace {
+
+// A schedule list is a few hundred bytes per schedule; the appliance bounds
+// the count. Anything far larger is not a schedule list.
+constexpr std::size_t kMaxScheduleListBytes = 1 << 20;
+
+JobOutcome FromBackup(const AgentBackupResult& r, std::string name) {
+  JobOutcome o;
+  o.snapshot_id = r.backup.snapshot_id;
+  o.snapshot_name = std::move(name);
+  o.files = r.backup.figures.files;
+  o.bytes = r.backup.figures.bytes_logical;
+  o.bytes_new = r.backup.figures.bytes_new;
+  o.bytes_uploaded = r.bytes_uploaded;
+  o.warnings = r.backup.warnings;
+  return o;
+}
+
+Status NotInThisBuild(const ScheduleConfig& s, std::string_view header) {
+  return Status::InvalidArgument("schedule \"" + s.name + "\": kind " +
+                                 std::string(JobKindName(s.kind)) +
+                                 " is not available in this build of cairn-agent (" +
+                                 std::string(header) + " is not wired yet)");
+}
+
+}  // namespace
+
+Result<JobOutcome> AgentJobRunner::Run(const ScheduleConfig& schedule) {
+  switch (schedule.kind) {
+    case JobKind::kDirectory:
+      return RunDirectory(schedule);
+    case JobKind::kResources:
+      return RunResources(schedule);
+    case JobKind::kVolumes:
+      return RunVolumes(schedule);
+  }
+  return Status::InvalidArgument("schedule \"" + schedule.name + "\": unknown kind");
+}
+
+Result<JobOutcome> AgentJobRunner::RunDirectory(const ScheduleConfig& s) {
+  BackupRequest request;
+  request.name = s.snapshot_name;
+  request.tags = {"schedule=" + s.name};
+  CAIRN_ASSIGN_OR_RETURN(AgentBackupResult r,
+                         RunAgentBackup(state_, s.directory.path, request));
+  return FromBackup(r, s.snapshot_name);
+}
+
+Result<JobOutcome> AgentJobRunner::RunResources(const ScheduleConfig& s) {
+  return NotInThisBuild(s, "agent/resource_backup.h");
+}
+
+Result<JobOutcome> AgentJobRunner::RunVolumes(const ScheduleConfig& s) {
+  return NotInThisBuild(s, "agent/volume_backup.h");
+}
+
+Result<kube::KubeClient*> AgentJobRunner::Kube() {
+  if (!kube_) {
+    KubeFlags flags;
+    flags.kubeconfig = config_.kubeconfig.string();
+    flags.context = config_.context;
+    CAIRN_ASSIGN_OR_RETURN(kube_, ConnectKube(flags, env_));
+  }
+  return kube_.get();
+}
+
+Result<std::vector<nlohmann::json>> ApplianceScheduleSource::Fetch() {
+  CAIRN_ASSIGN_OR_RETURN(auto client, ApplianceClient::Connect(state_));
+  CAIRN_ASSIGN_OR_RETURN(std::string body, client->GetSchedules());
+  if (body.size() > kMaxScheduleListBytes) {
+    return Status::InvalidArgument("fetch schedules: the reply is larger than 1 MiB");
+  }
+  const auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("schedules") || !j["schedules"].is_array()) {
+    return Status::InvalidArgument("fetch schedules: the reply has no \"schedules\" array");
+  }
+  return j["schedules"].get<std::vector<nlohmann::json>>();
+}
+
+}  // namespace cairn
