@@ -8,6 +8,7 @@
 #include "agent/agent_backup.h"
 #include "agent/enrollment.h"
 #include "agent/resource_backup_command.h"
+#include "agent/volume_commands.h"
 #include "core/base/host_name.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
@@ -168,6 +169,7 @@ void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags) {
   RegisterRestore(app, flags);
   RegisterSnapshots(app, flags);
   RegisterBackupResourcesCommand(app, flags);
+  RegisterVolumeCommands(app, flags);
 }
 
 }  // namespace cairn
