@@ -1,14 +1,18 @@
 #include "agent/agent_commands.h"
 
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "agent/agent_backup.h"
 #include "agent/enrollment.h"
+#include "agent/identity_secret.h"
+#include "agent/kube_connection.h"
 #include "agent/resource_backup_command.h"
 #include "agent/volume_commands.h"
+#include "core/base/file_system.h"
 #include "core/base/host_name.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
@@ -23,31 +27,117 @@ int Fail(const Status& s) {
   return 1;
 }
 
-void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
-  auto* cmd = app.add_subcommand("enroll", "enroll with an appliance using a one-time token");
-  auto token = std::make_shared<std::string>();
-  auto cluster = std::make_shared<std::string>();
-  cmd->add_option("--appliance", flags.appliance_url, "https://HOST:PORT of the ingest listener")
-      ->required();
-  cmd->add_option("--token", *token, "enrollment token from `cairnctl token create`")->required();
-  cmd->add_option("--state-dir", flags.state_dir, "where the agent keeps its identity");
-  cmd->add_option("--cluster", *cluster, "refuse a token that is not for this cluster");
-  cmd->callback([&flags, token, cluster] {
-    EnrollRequest req;
-    req.appliance_url = flags.appliance_url;
-    req.token = *token;
-    req.state_dir = flags.state_dir;
-    req.hostname = LocalHostName();  // Enroll falls back to "cairn-agent"
-    req.cluster = *cluster;
-    auto state = Enroll(req);
-    if (!state.ok()) {
-      flags.exit_code = Fail(state.error().WithContext("enrollment failed"));
-      return;
+struct EnrollOpts {
+  std::string token, token_file, cluster, identity_secret;
+  bool if_needed = false;
+  int wait_seconds = 600;
+  KubeFlags kube;
+};
+
+Result<std::string> ReadTokenFile(const std::string& path) {
+  CAIRN_ASSIGN_OR_RETURN(Bytes b, ReadWholeFile(DefaultFileSystem(), path, 64 << 10));
+  std::string token(b.begin(), b.end());
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return Status::InvalidArgument("token file " + path + " is empty");
+  return token;
+}
+
+// enroll, plus --if-needed and --identity-secret (agent/identity_secret.h).
+int RunEnroll(AgentCommandFlags& flags, const EnrollOpts& o) {
+  std::string token = o.token;
+  if (!o.token_file.empty()) {
+    auto read = ReadTokenFile(o.token_file);
+    if (!read.ok()) return Fail(read.error());
+    token = *read;
+  }
+  std::optional<EnrollRequest> req;
+  if (!token.empty()) {
+    if (flags.appliance_url.empty()) return Fail(Status::InvalidArgument("--appliance is required to enroll"));
+    req = EnrollRequest{};
+    req->appliance_url = flags.appliance_url;
+    req->token = token;
+    req->state_dir = flags.state_dir;
+    req->hostname = LocalHostName();  // Enroll falls back to "cairn-agent"
+    req->cluster = o.cluster;
+  }
+  if (o.identity_secret.empty()) {
+    if (o.if_needed) {
+      if (auto have = AgentState::Load(flags.state_dir); have.ok()) {
+        std::printf("already enrolled as agent %s of cluster %s\n", have->agent_id.c_str(),
+                    have->cluster.c_str());
+        return 0;
+      }
     }
+    if (!req) return Fail(Status::InvalidArgument("--token or --token-file is required to enroll"));
+    auto state = Enroll(*req);
+    if (!state.ok()) return Fail(state.error().WithContext("enrollment failed"));
     std::printf("enrolled as agent %s of cluster %s with %s\nstate in %s\n",
                 state->agent_id.c_str(), state->cluster.c_str(), state->appliance_url.c_str(),
                 flags.state_dir.c_str());
-  });
+    return 0;
+  }
+  auto ref = ParseSecretRef(o.identity_secret);
+  if (!ref.ok()) return Fail(ref.error());
+  auto kube = ConnectKube(o.kube, flags);
+  if (!kube.ok()) return Fail(kube.error());
+  if (!o.if_needed) {
+    // A plain enroll never replaces a stored identity (nor spends a token on it).
+    auto existing = LoadIdentitySecret(**kube, *ref);
+    if (existing.ok()) {
+      return Fail(Status::AlreadyExists("Secret " + ref->ToString() +
+                                        " already holds an agent identity: pass --if-needed to "
+                                        "run as that agent, or delete it to enroll anew"));
+    }
+    if (!existing.error().IsNotFound()) return Fail(existing.error());
+    if (!req) return Fail(Status::InvalidArgument("--token or --token-file is required to enroll"));
+  }
+  EnsureIdentityRequest ensure;
+  ensure.secret = *ref;
+  ensure.state_dir = flags.state_dir;
+  ensure.enroll = req;
+  ensure.wait = std::chrono::seconds(o.wait_seconds);
+  auto got = EnsureIdentity(**kube, ensure);
+  if (!got.ok()) return Fail(got.error().WithContext("enrollment failed"));
+  const AgentState& st = got->state;
+  switch (got->source) {
+    case IdentitySource::kEnrolled:
+      std::printf("enrolled as agent %s of cluster %s with %s\n", st.agent_id.c_str(),
+                  st.cluster.c_str(), st.appliance_url.c_str());
+      break;
+    case IdentitySource::kStoredExisting:
+      std::printf("already enrolled as agent %s of cluster %s\n", st.agent_id.c_str(),
+                  st.cluster.c_str());
+      break;
+    case IdentitySource::kFromSecret:
+      std::printf("running as agent %s of cluster %s (enrolled before)\n", st.agent_id.c_str(),
+                  st.cluster.c_str());
+      break;
+  }
+  std::printf("identity in Secret %s\nstate in %s\n", ref->ToString().c_str(),
+              flags.state_dir.c_str());
+  return 0;
+}
+
+void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
+  auto* cmd = app.add_subcommand("enroll", "enroll with an appliance using a one-time token");
+  auto o = std::make_shared<EnrollOpts>();
+  cmd->add_option("--appliance", flags.appliance_url, "https://HOST:PORT of the ingest listener");
+  auto* token = cmd->add_option("--token", o->token, "enrollment token from `cairnctl token create`");
+  cmd->add_option("--token-file", o->token_file, "read the token from this file (a mounted Secret)")
+      ->excludes(token);
+  cmd->add_option("--state-dir", flags.state_dir, "where the agent keeps its identity");
+  cmd->add_option("--cluster", o->cluster, "refuse a token that is not for this cluster");
+  cmd->add_option("--identity-secret", o->identity_secret,
+                  "NAMESPACE/NAME: keep the identity in this Kubernetes Secret, so all pods of a "
+                  "cluster run as one agent");
+  cmd->add_flag("--if-needed", o->if_needed,
+                "succeed without enrolling when already enrolled (state dir or identity Secret); "
+                "without a token, wait for the identity Secret");
+  cmd->add_option("--wait", o->wait_seconds,
+                  "seconds to wait for the identity Secret when not enrolling (default 600)")
+      ->check(CLI::NonNegativeNumber);
+  AddKubeFlags(*cmd, o->kube);
+  cmd->callback([&flags, o] { flags.exit_code = RunEnroll(flags, *o); });
 }
 
 void RegisterBackup(CLI::App& app, AgentCommandFlags& flags) {
