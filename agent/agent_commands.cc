@@ -11,6 +11,7 @@
 #include "agent/identity_secret.h"
 #include "agent/kube_connection.h"
 #include "agent/resource_backup_command.h"
+#include "agent/resource_restore_command.h"
 #include "agent/volume_commands.h"
 #include "core/base/file_system.h"
 #include "core/base/host_name.h"
@@ -259,6 +260,7 @@ void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags) {
   RegisterRestore(app, flags);
   RegisterSnapshots(app, flags);
   RegisterBackupResourcesCommand(app, flags);
+  RegisterRestoreResourcesCommand(app, flags);
   RegisterVolumeCommands(app, flags);
 }
 
