@@ -65,6 +65,11 @@ out=$(all_present) && ok "every object of agent/deploy/ exists" || bad "after ap
   && ok "cairn-agent-read grants get/list/watch only" || bad "read role: $(k get clusterrole cairn-agent-read -o json)"
 out=$(k delete --ignore-not-found -k "$DEPLOY" 2>&1) && ok "kubectl delete -k agent/deploy/" || bad "delete -k: $out"
 out=$(none_present) && ok "delete -k removes every object" || bad "after delete: $out"
+# Without kustomize: the numbered files one by one, in name order (docs/agent.md).
+out=$(for f in "$DEPLOY"/[0-9]*.yaml; do k apply --validate=false -f "$f" || exit 1; done 2>&1) \
+  && out=$(all_present) && ok "kubectl apply -f of each numbered file, in order" || bad "apply -f in order: $out"
+out=$(for f in $(ls -r "$DEPLOY"/[0-9]*.yaml); do k delete --ignore-not-found -f "$f" || exit 1; done 2>&1) \
+  && out=$(none_present) && ok "kubectl delete -f in reverse order removes them" || bad "delete -f: $out"
 
 # --- a site overlay, as docs/agent.md shows it, with a real appliance ---
 appliance_init && appliance_start || exit 1
@@ -181,6 +186,32 @@ run_briefly run-deploy "${RUN_ARGS[@]}" && ok "the Deployment's agent runs with 
 mapfile -t RUN_ARGS < <(pod_args daemonset/cairn-volume-agent containers "$W/pod-node1")
 run_briefly run-node "${RUN_ARGS[@]}" && grep -q "mode=volumes.*node=node-1" "$W/run-node.out" \
   && ok "the volume agent runs in volumes mode for its node" || bad "daemonset run (${RUN_ARGS[*]}): $(cat "$W/run-node.out")"
+
+# docs/agent.md: the identity copied out of the cluster for a workstation.
+mkdir -p -m 0700 "$W/workstation"
+for f in agent.json ca.crt agent.crt agent.key dedup.json; do
+  k -n cairn-system get secret cairn-agent-identity -o "jsonpath={.data.${f//./\\.}}" | base64 -d > "$W/workstation/$f"
+done
+out=$("$AGENT" snapshots --state-dir "$W/workstation" 2>&1) && grep -q "deploy-check" <<<"$out" \
+  && ok "the identity copied out as docs/agent.md shows works from a workstation" || bad "workstation copy: $out"
+# docs/agent.md: the one-off restore-volumes pod applies, and its arguments parse.
+python3 - "$SRC/docs/agent.md" > "$W/restore-pod.yaml" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+block = text.split("<!-- restore-volumes-pod:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+print(block)
+PY
+out=$(k apply --validate=false -f "$W/restore-pod.yaml" 2>&1) && ok "docs/agent.md's restore-volumes pod applies" || bad "restore pod: $out"
+mapfile -t RESTORE_ARGS < <(k -n cairn-system get pod cairn-restore-volumes -o json | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["spec"]["containers"][0]["args"]:
+    print(a.replace("/var/lib/cairn-agent", sys.argv[1]).replace("--to-pvc-path", "--target=" + sys.argv[2]))' \
+  "$W/pod-node1" "$W/restored")
+out=$("$AGENT" "${RESTORE_ARGS[@]}" 2>&1)
+[ $? -ne 0 ] && grep -q "volumes-node-1" <<<"$out" && ! grep -qiE "argument|required|excludes" <<<"$out" \
+  && ok "its restore-volumes arguments are accepted (no volumes snapshot yet: $(tail -1 <<<"$out" | cut -c1-60))" \
+  || bad "restore pod args (${RESTORE_ARGS[*]}): $out"
+k -n cairn-system delete pod cairn-restore-volumes >/dev/null 2>&1
 
 out=$("$AGENT" enroll --appliance "$INGEST" --token-file "$W/site/enrollment.token" --state-dir "$W/plain" \
   --identity-secret cairn-system/cairn-agent-identity 2>&1)
