@@ -69,18 +69,19 @@ Status ResourceCollector::ListInto(const ApiResource& r, const std::string& ns, 
   list.page_size = options_.page_size;
   list.max_items = options_.max_items_per_type;
   auto listed = ListAll(client_, r, list);
-  const std::string where = ns.empty() ? "" : " in namespace " + ns;
   if (!listed.ok()) {
     const Status& s = listed.error();
     if (s.IsPermissionDenied() || s.IsNotFound()) {
-      std::string reason = (s.IsPermissionDenied() ? "forbidden" : "gone since discovery") +
-                           where + ": " + s.message();
+      // ListAll's message already names the type and the namespace.
+      std::string reason =
+          std::string(s.IsPermissionDenied() ? "forbidden: " : "gone since discovery: ") +
+          s.message();
       warnings_.push_back(r.qualified_name() + ": " + reason);
       Skip(r, std::move(reason));
       *skipped = true;
       return Status::Ok();
     }
-    return s.WithContext("list " + r.qualified_name() + " (" + r.group_version() + ")" + where);
+    return s;  // ListAll's message names the type (and namespace): "list services: ..."
   }
   for (nlohmann::json& item : listed->items) {
     if (!filter_.IncludesObject(r, item)) continue;

@@ -38,11 +38,12 @@
 namespace cairn::kube {
 
 struct ResourceFilterOptions {
-  std::vector<std::string> include_namespaces;  // empty: all
-  std::vector<std::string> exclude_namespaces;
-  std::vector<std::string> include_resources;  // empty: all
-  std::vector<std::string> exclude_resources;
-  std::string selector;                   // label selector, "" = everything
+  // (Every field has an initializer so designated initializers may skip any.)
+  std::vector<std::string> include_namespaces{};  // empty: all
+  std::vector<std::string> exclude_namespaces{};
+  std::vector<std::string> include_resources{};  // empty: all
+  std::vector<std::string> exclude_resources{};
+  std::string selector{};                  // label selector, "" = everything
   std::string cluster_resources = "auto";  // "auto", "yes" or "no"
 };
 
