@@ -1,5 +1,6 @@
 // cairnctl remote-only commands (admin API): status, clusters, agent
-// list|revoke, token create, audit, api-token create|list|revoke.
+// list|revoke, token create, audit, api-token create|list|revoke,
+// schedule set|list|remove.
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
@@ -53,6 +54,8 @@ const json& List(const json& j, const char* key) {
 }
 
 }  // namespace
+
+void RegisterScheduleCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environment& env) {
   Remote(app.add_subcommand("status", "appliance status (remote)"), reg, env,
@@ -174,6 +177,108 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
   Remote(api_revoke, reg, env,
          [api_id](AdminClient& c) { return c.Post("/v1/api-tokens/" + *api_id + "/revoke", json::object()); },
          [](const json& j) { std::printf("revoked API token %s\n", Str(j, "revoked").c_str()); });
+
+  RegisterScheduleCommands(app, reg, env);
+}
+
+// cairnctl schedule set|list|remove: backup schedules the agents of a
+// cluster fetch and run (docs/api.md). Cluster and schedule names are
+// DNS labels and snapshot names, so they go into the path as they are.
+void RegisterScheduleCommands(CLI::App& app, CommandRegistry& reg, const Environment& env) {
+  CLI::App* schedule = app.add_subcommand("schedule", "backup schedules of a cluster (remote)");
+  schedule->require_subcommand(1);
+  struct Opts {
+    std::string cluster, name, cron, kind;
+    std::vector<std::string> options;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* set = schedule->add_subcommand("set", "create or replace a schedule");
+  set->add_option("--cluster", o->cluster, "the cluster whose agents run it")->required();
+  set->add_option("--name", o->name, "schedule name, unique per cluster (A-Z a-z 0-9 . _ -)")
+      ->required();
+  set->add_option("--cron", o->cron,
+                  "when, in UTC: \"min hour dom month dow\", a leading seconds field, or "
+                  "@hourly/@daily/...")
+      ->required();
+  set->add_option("--kind", o->kind, "resources, volumes or directory")->required();
+  set->add_option("--option", o->options,
+                  "KEY=VALUE (repeatable): path=/data, snapshot_name=N, selector=app=web; list "
+                  "options (include_namespaces, ...) take comma-separated values");
+  Remote(set, reg, env,
+         [o](AdminClient& c) -> Result<json> {
+           json options = json::object();
+           for (const std::string& kv : o->options) {
+             const auto eq = kv.find('=');
+             if (eq == std::string::npos || eq == 0) {
+               return Status::InvalidArgument("--option " + kv + ": expected KEY=VALUE");
+             }
+             const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
+             if (key.ends_with("_namespaces") || key.ends_with("_resources")) {
+               json list = json::array();
+               for (std::size_t at = 0; at <= value.size();) {
+                 std::size_t comma = value.find(',', at);
+                 if (comma == std::string::npos) comma = value.size();
+                 if (comma > at) list.push_back(value.substr(at, comma - at));
+                 at = comma + 1;
+               }
+               options[key] = list;
+             } else {
+               options[key] = value;
+             }
+           }
+           return c.Call("PUT", "/v1/clusters/" + o->cluster + "/schedules/" + o->name,
+                         {{"cron", o->cron}, {"kind", o->kind}, {"options", options}});
+         },
+         [](const json& j) {
+           std::printf("schedule %s of cluster %s: %s, kind %s\n", Str(j, "name").c_str(),
+                       Str(j, "cluster").c_str(), Str(j, "cron").c_str(), Str(j, "kind").c_str());
+         });
+
+  auto list_cluster = std::make_shared<std::string>();
+  CLI::App* list = schedule->add_subcommand("list", "list schedules");
+  list->add_option("--cluster", *list_cluster, "only this cluster (default: every cluster)");
+  Remote(list, reg, env,
+         [list_cluster](AdminClient& c) -> Result<json> {
+           std::vector<std::string> clusters;
+           if (!list_cluster->empty()) {
+             clusters.push_back(*list_cluster);
+           } else {
+             CAIRN_ASSIGN_OR_RETURN(json all, c.Get("/v1/clusters"));
+             for (const auto& cl : List(all, "clusters")) clusters.push_back(Str(cl, "name"));
+           }
+           json out = json::array();
+           for (const std::string& name : clusters) {
+             CAIRN_ASSIGN_OR_RETURN(json one, c.Get("/v1/clusters/" + name + "/schedules"));
+             for (const auto& s : List(one, "schedules")) out.push_back(s);
+           }
+           return json{{"schedules", out}};
+         },
+         [](const json& j) {
+           std::printf("%-20s  %-24s  %-20s  %-10s  %s\n", "CLUSTER", "NAME", "CRON (UTC)", "KIND",
+                       "OPTIONS");
+           for (const auto& s : List(j, "schedules")) {
+             const std::string options =
+                 s.contains("options") ? s["options"].dump(-1, ' ', false,
+                                                           json::error_handler_t::replace)
+                                       : "{}";
+             std::printf("%-20s  %-24s  %-20s  %-10s  %s\n", Str(s, "cluster").c_str(),
+                         Str(s, "name").c_str(), Str(s, "cron").c_str(), Str(s, "kind").c_str(),
+                         options.c_str());
+           }
+         });
+
+  auto rm = std::make_shared<Opts>();
+  CLI::App* remove = schedule->add_subcommand("remove", "remove a schedule");
+  remove->add_option("--cluster", rm->cluster, "its cluster")->required();
+  remove->add_option("--name", rm->name, "its name")->required();
+  Remote(remove, reg, env,
+         [rm](AdminClient& c) {
+           return c.Call("DELETE", "/v1/clusters/" + rm->cluster + "/schedules/" + rm->name);
+         },
+         [](const json& j) {
+           std::printf("removed schedule %s of cluster %s\n", Str(j, "removed").c_str(),
+                       Str(j, "cluster").c_str());
+         });
 }
 
 }  // namespace cairn::ctl

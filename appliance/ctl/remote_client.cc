@@ -52,14 +52,22 @@ Result<nlohmann::json> AdminClient::Get(const std::string& target) {
 }
 
 Result<nlohmann::json> AdminClient::Post(const std::string& target, const nlohmann::json& body) {
+  return Call("POST", target, body);
+}
+
+Result<nlohmann::json> AdminClient::Call(const std::string& method, const std::string& target,
+                                         const nlohmann::json& body) {
   HttpsRequest spec;
-  spec.method = "POST";
+  spec.method = method;
   spec.target = target;
-  spec.content_type = "application/json";
-  spec.body = body.dump();
-  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Send(std::move(spec), "POST " + target));
+  if (!body.is_null()) {
+    spec.content_type = "application/json";
+    spec.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  const std::string what = method + " " + target;
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, Send(std::move(spec), what));
   auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("POST " + target + ": reply is not JSON");
+  if (j.is_discarded()) return Status::InvalidArgument(what + ": reply is not JSON");
   return j;
 }
 

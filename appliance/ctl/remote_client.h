@@ -32,6 +32,9 @@ class AdminClient {
   static Result<std::unique_ptr<AdminClient>> Connect(const RemoteFlags& flags);
   Result<nlohmann::json> Get(const std::string& target);
   Result<nlohmann::json> Post(const std::string& target, const nlohmann::json& body);
+  // Any method with a JSON body (PUT, DELETE; body omitted when null).
+  Result<nlohmann::json> Call(const std::string& method, const std::string& target,
+                              const nlohmann::json& body = nullptr);
   // Raw body (manifests, chunks).
   Result<std::string> GetRaw(const std::string& target, std::string_view what);
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "appliance/config/duration.h"
+#include "appliance/daemon/schedules_api.h"
 #include "appliance/daemon/tar_export.h"
 #include "core/base/log.h"
 #include "core/protocol/snapshot_json.h"
@@ -273,6 +274,19 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                        if (!st.ok()) return ErrorResponse(st);
                        Log(LogLevel::kInfo, "agent.revoked", {{"agent", req.params["id"]}});
                        return JsonResponse(200, {{"revoked", req.params["id"]}});
+                     }));
+  router.Add(verb::get, "/v1/clusters/{cluster}/schedules",
+             Guarded(s, Permission::kRead, "schedules.list",
+                     [&s](HttpRequest& req, const Caller&) { return ListClusterSchedules(req, s); }));
+  router.Add(verb::put, "/v1/clusters/{cluster}/schedules/{name}",
+             Guarded(s, Permission::kManageSchedules, "schedule.set",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return PutClusterSchedule(req, s, c.actor());
+                     }));
+  router.Add(verb::delete_, "/v1/clusters/{cluster}/schedules/{name}",
+             Guarded(s, Permission::kManageSchedules, "schedule.remove",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return DeleteClusterSchedule(req, s, c.actor());
                      }));
   router.Add(verb::post, "/v1/tokens",
              Guarded(s, Permission::kManageTokens, "enrollment-token.create",

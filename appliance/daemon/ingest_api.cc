@@ -1,5 +1,7 @@
 #include "appliance/daemon/ingest_api.h"
 
+#include "appliance/daemon/schedules_api.h"
+
 #include "core/pki/csr.h"
 #include "core/protocol/enrollment_token.h"
 #include "core/base/log.h"
@@ -248,6 +250,8 @@ void AddIngestRoutes(Router& router, ApplianceServices& s) {
              AgentOnly(s, [&s](HttpRequest& r, const auto& a) { return ListSnapshots(r, s, a); }));
   router.Add(verb::get, "/v1/snapshots/{id}/manifest",
              AgentOnly(s, [&s](HttpRequest& r, const auto& a) { return GetManifest(r, s, a); }));
+  router.Add(verb::get, "/v1/agent/schedules",
+             AgentOnly(s, [&s](HttpRequest&, const auto& a) { return AgentSchedules(s, a); }));
   router.Add(verb::get, "/v1/snapshots/{id}/chunks/{chunk}",
              AgentOnly(s, [&s](HttpRequest& r, const auto& a) { return GetChunk(r, s, a); }));
 }

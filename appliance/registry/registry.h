@@ -184,6 +184,34 @@ class Registry {
 
   static constexpr std::size_t kMaxAuditPage = 1000;
 
+  // ---- backup schedules (schema v3; registry_schedules.cc) ------------------
+  struct ScheduleRecord {
+    std::string cluster;
+    std::string name;  // unique per cluster; a snapshot name (A-Z a-z 0-9 . _ -)
+    std::string cron;  // checked in full by the agent (agent/schedule); here: shape and size
+    std::string kind;  // resources, volumes or directory
+    std::string options_json = "{}";  // the kind's options, a JSON object
+    std::int64_t created_unix_ns = 0;
+    std::int64_t updated_unix_ns = 0;
+
+    friend bool operator==(const ScheduleRecord&, const ScheduleRecord&) = default;
+  };
+  // Creates or replaces the schedule (cluster, name); returns the stored
+  // record and whether it was created. InvalidArgument for a malformed name,
+  // cron, kind or options (each says what is allowed), NotFound for a
+  // cluster the appliance does not know (clusters come from `cairnctl token
+  // create`), and past kMaxSchedulesPerCluster.
+  Result<std::pair<ScheduleRecord, bool>> PutSchedule(std::string_view cluster,
+                                                      std::string_view name, std::string_view cron,
+                                                      std::string_view kind,
+                                                      const nlohmann::json& options);
+  // Ordered by cluster, then name; one cluster's if given.
+  Result<std::vector<ScheduleRecord>> ListSchedules(std::optional<std::string> cluster = std::nullopt);
+  // NotFound when there is no such schedule.
+  Status DeleteSchedule(std::string_view cluster, std::string_view name);
+
+  static constexpr std::size_t kMaxSchedulesPerCluster = 256;
+
  private:
   Registry(std::unique_ptr<SqliteDb> db, Clock& clock);
 

@@ -38,6 +38,8 @@ std::string_view PermissionName(Permission permission) {
       return "manage-api-tokens";
     case Permission::kWriteConfig:
       return "write-config";
+    case Permission::kManageSchedules:
+      return "manage-schedules";
   }
   return "unknown";
 }
@@ -52,6 +54,7 @@ bool RoleAllows(Role role, Permission permission) {
         case Permission::kRestore:
         case Permission::kManageTokens:
         case Permission::kManageAgents:
+        case Permission::kManageSchedules:
           return true;
         case Permission::kManageApiTokens:
         case Permission::kWriteConfig:

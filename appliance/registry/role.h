@@ -11,7 +11,8 @@
 //   kManageTokens       x       x               create/list enrollment tokens
 //   kManageAgents       x       x               revoke agents
 //   kManageApiTokens    x                       create/list/revoke API tokens
-//   kWriteConfig        x                       retention, schedules, targets, settings
+//   kManageSchedules    x       x               set/remove backup schedules
+//   kWriteConfig        x                       retention, targets, settings
 //
 // Only an admin can mint API tokens, so no token can create one with more
 // rights than its own.
@@ -34,6 +35,7 @@ enum class Permission {
   kManageAgents,     // revoke agents
   kManageApiTokens,  // API tokens
   kWriteConfig,      // appliance settings, retention, targets
+  kManageSchedules,  // backup schedules (the operator's daily work, as tokens are)
 };
 
 // "admin", "operator", "auditor": the names stored in api_tokens.role.
@@ -43,7 +45,7 @@ std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 
 // "read", "restore", "manage-tokens", "manage-agents", "manage-api-tokens",
-// "write-config": for refusal messages and the audit log.
+// "write-config", "manage-schedules": for refusal messages and the audit log.
 std::string_view PermissionName(Permission permission);
 
 // The table above.

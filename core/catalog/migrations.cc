@@ -114,6 +114,27 @@ CREATE TABLE audit_log (
 
 Status ApplySchemaV2(SqliteDb& db) { return db.Exec(kSchemaV2); }
 
+// Schema v3: backup schedules the appliance hands to its agents
+// (appliance/registry, GET /v1/agent/schedules). Documented in
+// docs/formats.md. One row per (cluster, name); `options` is the kind's
+// options as a JSON object. The cron text is checked by the agent that runs
+// it; here only its size is bounded.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE schedules (
+  cluster         TEXT    NOT NULL REFERENCES clusters (name),
+  name            TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+  cron            TEXT    NOT NULL CHECK (length(cron) BETWEEN 1 AND 256),
+  kind            TEXT    NOT NULL CHECK (kind IN ('resources', 'volumes', 'directory')),
+  options         TEXT    NOT NULL DEFAULT '{}'
+                  CHECK (CASE WHEN json_valid(options) THEN json_type(options) = 'object' ELSE 0 END),
+  created_unix_ns INTEGER NOT NULL,
+  updated_unix_ns INTEGER NOT NULL,
+  PRIMARY KEY (cluster, name)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+Status ApplySchemaV3(SqliteDb& db) { return db.Exec(kSchemaV3); }
+
 std::string Where(const SqliteDb& db) { return "catalog " + db.path().string() + ": "; }
 
 // Refuses files that are not catalogs, and catalogs newer than `latest`.
@@ -180,6 +201,7 @@ std::span<const MigrationStep> CatalogMigrations() {
       {1, "initial schema: snapshots, chunks, meta", ApplySchemaV1},
       {2, "registry: snapshots.cluster, clusters, enrollment_tokens, agents, api_tokens, audit_log",
        ApplySchemaV2},
+      {3, "schedules: backup schedules per cluster", ApplySchemaV3},
   };
   return kSteps;
 }

@@ -11,15 +11,17 @@ namespace {
 TEST_CASE("Roles: the permission table is exactly the documented one", "[unit][registry]") {
   const Permission all[] = {
       Permission::kRead,         Permission::kRestore,         Permission::kManageTokens,
-      Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig};
+      Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig,
+      Permission::kManageSchedules};
   // role -> the permissions it has (role.h's table, written out again).
   const std::map<Role, std::set<Permission>> expected = {
       {Role::kAdmin,
        {Permission::kRead, Permission::kRestore, Permission::kManageTokens,
-        Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig}},
+        Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig,
+        Permission::kManageSchedules}},
       {Role::kOperator,
        {Permission::kRead, Permission::kRestore, Permission::kManageTokens,
-        Permission::kManageAgents}},
+        Permission::kManageAgents, Permission::kManageSchedules}},
       {Role::kAuditor, {Permission::kRead}},
   };
   for (const auto& [role, allowed] : expected) {

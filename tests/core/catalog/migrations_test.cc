@@ -43,12 +43,13 @@ TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[un
   INFO(s.ToString());
   REQUIRE(s.ok());
   CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
-  CHECK(LatestCatalogSchemaVersion() == 2);
+  CHECK(LatestCatalogSchemaVersion() == 3);
   CHECK(Query(*db, "PRAGMA application_id") == kCatalogApplicationId);
   CHECK(HasTable(*db, "snapshots"));
   CHECK(HasTable(*db, "chunks"));
   CHECK(HasTable(*db, "meta"));
-  for (const char* table : {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log"}) {
+  for (const char* table :
+       {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log", "schedules"}) {
     INFO(table);
     CHECK(HasTable(*db, table));
   }
@@ -227,7 +228,7 @@ TEST_CASE("Migrations: a v1 catalog with a snapshot migrates to v2 and keeps the
   CHECK(r.tags == std::vector<std::string>{"daily"});
 
   auto db = OpenOrDie(path);
-  CHECK(*CatalogSchemaVersion(*db) == 2);
+  CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
   CHECK(Query(*db, "SELECT count(*) FROM snapshots WHERE id = 'aa11' AND cluster = ''") == 1);
   CHECK(HasTable(*db, "clusters"));
   CHECK(HasTable(*db, "agents"));
