@@ -2,6 +2,7 @@
 
 #include "agent/agent_backup.h"
 #include "agent/appliance_client.h"
+#include "agent/resource_backup.h"
 
 namespace cairn {
 namespace {
@@ -53,7 +54,21 @@ Result<JobOutcome> AgentJobRunner::RunDirectory(const ScheduleConfig& s) {
 }
 
 Result<JobOutcome> AgentJobRunner::RunResources(const ScheduleConfig& s) {
-  return NotInThisBuild(s, "agent/resource_backup.h");
+  CAIRN_ASSIGN_OR_RETURN(kube::KubeClient * kube, Kube());
+  ResourceBackupOptions options;
+  options.name = s.snapshot_name;
+  options.include_namespaces = s.resources.include_namespaces;
+  options.exclude_namespaces = s.resources.exclude_namespaces;
+  options.include_resources = s.resources.include_resources;
+  options.exclude_resources = s.resources.exclude_resources;
+  options.selector = s.resources.selector;
+  options.tags = {"schedule=" + s.name};
+  CAIRN_ASSIGN_OR_RETURN(ResourceBackupResult r,
+                         RunResourceBackup(*kube, state_, options, /*progress=*/nullptr));
+  JobOutcome o = FromBackup(r.upload, s.snapshot_name);
+  o.items = r.index.objects;
+  o.warnings.insert(o.warnings.end(), r.index.warnings.begin(), r.index.warnings.end());
+  return o;
 }
 
 Result<JobOutcome> AgentJobRunner::RunVolumes(const ScheduleConfig& s) {
