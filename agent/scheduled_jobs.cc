@@ -3,6 +3,7 @@
 #include "agent/agent_backup.h"
 #include "agent/appliance_client.h"
 #include "agent/resource_backup.h"
+#include "agent/volume_backup.h"
 
 namespace cairn {
 namespace {
@@ -21,13 +22,6 @@ JobOutcome FromBackup(const AgentBackupResult& r, std::string name) {
   o.bytes_uploaded = r.bytes_uploaded;
   o.warnings = r.backup.warnings;
   return o;
-}
-
-Status NotInThisBuild(const ScheduleConfig& s, std::string_view header) {
-  return Status::InvalidArgument("schedule \"" + s.name + "\": kind " +
-                                 std::string(JobKindName(s.kind)) +
-                                 " is not available in this build of cairn-agent (" +
-                                 std::string(header) + " is not wired yet)");
 }
 
 }  // namespace
@@ -72,7 +66,20 @@ Result<JobOutcome> AgentJobRunner::RunResources(const ScheduleConfig& s) {
 }
 
 Result<JobOutcome> AgentJobRunner::RunVolumes(const ScheduleConfig& s) {
-  return NotInThisBuild(s, "agent/volume_backup.h");
+  CAIRN_ASSIGN_OR_RETURN(kube::KubeClient * kube, Kube());
+  VolumeBackupOptions options;
+  options.name = s.snapshot_name;  // "": volumes-<node>
+  options.node = node_name_;
+  options.kubelet_dir = config_.kubelet_dir;
+  options.include_namespaces = s.volumes.include_namespaces;
+  options.tags = {"schedule=" + s.name};
+  CAIRN_ASSIGN_OR_RETURN(VolumeBackupResult r,
+                         RunVolumeBackup(*kube, state_, options, /*progress=*/nullptr));
+  JobOutcome o = FromBackup(
+      r.upload, options.name.empty() ? DefaultVolumeBackupName(node_name_) : options.name);
+  o.items = r.volumes.size();
+  o.warnings.insert(o.warnings.end(), r.warnings.begin(), r.warnings.end());
+  return o;
 }
 
 Result<kube::KubeClient*> AgentJobRunner::Kube() {

@@ -5,8 +5,9 @@
 //
 //  - AgentJobRunner: directory -> RunAgentBackup (agent_backup.h),
 //    resources -> RunResourceBackup (agent/resource_backup.h),
-//    volumes -> RunVolumeBackup (agent/volume_backup.h), each committing one
-//    snapshot to the appliance. The Kubernetes client is made on first use.
+//    volumes -> RunVolumeBackup (agent/volume_backup.h) for this agent's
+//    node, each committing one snapshot to the appliance. The Kubernetes
+//    client is made on first use and kept.
 //  - ApplianceScheduleSource: GET /v1/agent/schedules over the agent's mTLS
 //    identity (docs/protocol.md).
 //
