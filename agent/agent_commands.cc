@@ -12,6 +12,7 @@
 #include "agent/kube_connection.h"
 #include "agent/resource_backup_command.h"
 #include "agent/resource_restore_command.h"
+#include "agent/run_command.h"
 #include "agent/volume_commands.h"
 #include "core/base/file_system.h"
 #include "core/base/host_name.h"
@@ -262,6 +263,7 @@ void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags) {
   RegisterBackupResourcesCommand(app, flags);
   RegisterRestoreResourcesCommand(app, flags);
   RegisterVolumeCommands(app, flags);
+  RegisterRunCommand(app, flags);
 }
 
 }  // namespace cairn
