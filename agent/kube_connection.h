@@ -18,7 +18,7 @@ struct KubeFlags {
   std::string kubeconfig;
   std::string context;
   double qps = 50;
-  int burst = 100;
+  int burst = 300;  // as KubeClientOptions
 };
 
 void AddKubeFlags(CLI::App& cmd, KubeFlags& kube);

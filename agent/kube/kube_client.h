@@ -44,7 +44,9 @@ namespace cairn::kube {
 struct KubeClientOptions {
   KubeConfig config;
   double qps = 50;   // sustained requests per second (client-go's default is 5; we list in pages)
-  int burst = 100;   // requests allowed at once before qps applies
+  // A restore of thousands of objects is paced at qps once the burst is
+  // spent (2,650 objects: ~47 s); raise both where the API server allows.
+  int burst = 300;   // requests allowed at once before qps applies
   int max_retries = 5;  // retries after the first attempt (0: one attempt only)
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{10000};

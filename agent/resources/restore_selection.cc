@@ -29,6 +29,10 @@ bool IsCore(const ResourceObject& o, const char* resource) {
   return o.file.group.empty() && o.file.resource == resource;
 }
 
+bool IsCustomResourceDefinition(const ResourceObject& o) {
+  return o.file.group == "apiextensions.k8s.io" && o.file.resource == "customresourcedefinitions";
+}
+
 }  // namespace
 
 Result<ClusterResources> ParseClusterResources(const std::string& text) {
@@ -78,12 +82,17 @@ Result<Selection> SelectObjects(const ResourceSet& set, const SelectionOptions& 
   // PVCs selected, as "ns/name", and the volumes they name.
   std::set<std::string> claims;
   std::set<std::string> claimed_volumes;
+  // "<kind>.<group>" of the selected objects: their CRDs come along, or a
+  // namespace or app restore into another cluster fails on every custom
+  // resource (the CRD is created only if the target lacks it).
+  std::set<std::string> selected_kinds;
   for (std::size_t i = 0; i < set.objects.size(); ++i) {
     const ResourceObject& o = set.objects[i];
     if (!o.namespaced()) continue;
     if (!ns_passes(o.file.ns) || !type_passes(o) || !selector->Matches(o.object)) continue;
     chosen[i] = true;
     namespaces.insert(o.file.ns);
+    if (!o.file.group.empty()) selected_kinds.insert(o.kind + "." + o.file.group);
     if (IsCore(o, "persistentvolumeclaims")) {
       claims.insert(o.file.ns + "/" + o.file.name);
       std::string volume = StringAt(o.object, {"spec", "volumeName"});
@@ -108,6 +117,9 @@ Result<Selection> SelectObjects(const ResourceSet& set, const SelectionOptions& 
         std::string claim = StringAt(o.object, {"spec", "claimRef", "namespace"}) + "/" +
                             StringAt(o.object, {"spec", "claimRef", "name"});
         wanted = claims.count(claim) != 0 || claimed_volumes.count(o.file.name) != 0;
+      } else if (IsCustomResourceDefinition(o)) {
+        wanted = selected_kinds.count(StringAt(o.object, {"spec", "names", "kind"}) + "." +
+                                      StringAt(o.object, {"spec", "group"})) != 0;
       }
       if (wanted) ++auto_added;
     }
@@ -119,7 +131,8 @@ Result<Selection> SelectObjects(const ResourceSet& set, const SelectionOptions& 
   if (filtered && options.cluster_resources == ClusterResources::kAuto) {
     out.notes.push_back("filtered restore: of the cluster-scoped objects only the " +
                         std::to_string(auto_added) +
-                        " Namespace/PersistentVolume objects the selection needs "
+                        " Namespace/PersistentVolume/CustomResourceDefinition objects the "
+                        "selection needs "
                         "(--cluster-resources yes for all)");
   }
   out.notes.push_back("selected " + std::to_string(out.selected.size()) + " of " +

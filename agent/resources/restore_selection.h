@@ -12,9 +12,11 @@
 //  - auto: on a full restore (no namespace, app or selector filter) every one
 //          passing the type filter; with such a filter, only the Namespace
 //          objects of the namespaces selected objects live in (or that
-//          --include-namespaces names) and the PersistentVolumes bound to
-//          selected PersistentVolumeClaims -- a restore of one app or one
-//          namespace touches nothing else in the cluster.
+//          --include-namespaces names), the PersistentVolumes bound to
+//          selected PersistentVolumeClaims, and the CustomResourceDefinitions
+//          of selected custom resources (created only where the target lacks
+//          them) -- a restore of one app or one namespace touches nothing
+//          else in the cluster.
 // What auto adds passes --exclude-resources but not --include-resources
 // (asking for deployments of a namespace still brings its Namespace).
 //

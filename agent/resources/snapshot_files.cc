@@ -25,7 +25,14 @@ Status SnapshotFilesSink::Begin(const TreeEntry& entry) {
   if (Status s = ValidateRelativePath(entry.path); !s.ok() && entry.path != ".") {
     return Refuse(entry.path, s);
   }
-  if (entry.type == EntryType::kDirectory) return Status::Ok();  // structure only
+  if (entry.type == EntryType::kDirectory) {
+    // Structure only; the engine still closes every begun entry with End().
+    in_entry_ = true;
+    in_directory_ = true;
+    path_ = entry.path;
+    expected_ = 0;  // any Write is refused
+    return Status::Ok();
+  }
   if (entry.type != EntryType::kFile) {
     return Refuse(entry.path, Status::InvalidArgument(
                                   std::string("a resources snapshot holds only regular files, "
@@ -72,6 +79,10 @@ Status SnapshotFilesSink::Write(std::uint64_t content_offset, ByteSpan data) {
 Status SnapshotFilesSink::End() {
   if (!in_entry_) return Status::InvalidArgument("snapshot files: End outside an entry");
   in_entry_ = false;
+  if (in_directory_) {
+    in_directory_ = false;
+    return Status::Ok();
+  }
   if (content_.size() != expected_) {
     // A short file would parse as damaged JSON later; say so here instead.
     return Refuse(path_, Status::IoError("only " + Limit(content_.size()) + " of " +

@@ -57,6 +57,7 @@ class SnapshotFilesSink : public EntrySink {
   SnapshotFiles files_;
   std::vector<Status> warnings_;
   bool in_entry_ = false;
+  bool in_directory_ = false;  // the open entry is a directory: no content
   bool finished_ = false;
   std::string path_;
   std::string content_;

@@ -43,6 +43,7 @@ inline const std::map<std::string, KindInfo>& FixtureKinds() {
       {"rbac.authorization.k8s.io/ClusterRole", {"clusterroles", false}},
       {"apiextensions.k8s.io/CustomResourceDefinition", {"customresourcedefinitions", false}},
       {"example.com/Widget", {"widgets", true}},
+      {"example.com/Gadget", {"gadgets", true}},
   };
   return kinds;
 }

@@ -76,6 +76,28 @@ TEST_CASE("SelectObjects: one namespace, with and without cluster resources", "[
   CHECK(Selected(set, o) == std::set<std::string>{"Deployment auth/login", "Namespace auth"});
 }
 
+TEST_CASE("SelectObjects: a filtered restore brings the CRDs of its custom resources only",
+          "[unit]") {
+  auto crd = [](const std::string& group, const std::string& kind, const std::string& name) {
+    nlohmann::json o = Obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", name);
+    o["spec"] = {{"group", group}, {"names", {{"kind", kind}}}};
+    return o;
+  };
+  ResourceSet set = test::MakeSet({
+      Obj("v1", "Namespace", "", "shop"),
+      crd("example.com", "Widget", "widgets.example.com"),
+      crd("example.com", "Gadget", "gadgets.example.com"),
+      Obj("example.com/v1", "Widget", "shop", "w1", {{"app.kubernetes.io/name", "web"}}),
+      Obj("example.com/v1", "Gadget", "shop", "g1", {{"app.kubernetes.io/name", "api"}}),
+  });
+  SelectionOptions o;
+  o.app = "web";
+  CHECK(Selected(set, o) == std::set<std::string>{"Widget shop/w1", "Namespace shop",
+                                                  "CustomResourceDefinition widgets.example.com"});
+  o.exclude_resources = {"customresourcedefinitions.apiextensions.k8s.io"};
+  CHECK(Selected(set, o) == std::set<std::string>{"Widget shop/w1", "Namespace shop"});
+}
+
 TEST_CASE("SelectObjects: label selector and resource type filters", "[unit]") {
   ResourceSet set = Cluster();
   SelectionOptions o;

@@ -27,7 +27,7 @@ EOT
 
 appliance_start() {
   rm -f "$W/ready.json"
-  "$APP" run --config "$W/appliance.toml" --ready-file "$W/ready.json" 2>> "$W/appliance.log" &
+  "$APP" run --config "$W/appliance.toml" --ready-file "$W/ready.json" >> "$W/appliance.log" 2>&1 &
   APP_PID=$!
   for _ in $(seq 1 100); do [ -s "$W/ready.json" ] && break; sleep 0.1; done
   [ -s "$W/ready.json" ] || { echo "appliance did not start: $(tail -5 "$W/appliance.log")"; return 1; }

@@ -13,7 +13,7 @@ kube_start() {
   rm -f "$W/$name-ready.json"
   python3 "$KUBE_SUPPORT/kube-test-apiserver" --listen 127.0.0.1:0 --pki-dir "$W/$name-pki" \
     --load "$seed" --ready-file "$W/$name-ready.json" --dump "$W/$name-dump.json" --quiet "$@" \
-    2>> "$W/$name.log" &
+    > /dev/null 2>> "$W/$name.log" &
   KUBE_PIDS[$name]=$!
   for _ in $(seq 1 150); do [ -s "$W/$name-ready.json" ] && break; sleep 0.1; done
   [ -s "$W/$name-ready.json" ] || { echo "test API server $name did not start: $(tail -5 "$W/$name.log")"; return 1; }
