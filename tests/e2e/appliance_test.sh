@@ -19,10 +19,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $*"; }
-bad()  { fail=$((fail+1)); echo "FAIL $*"; }
-crashed() { grep -qiE "terminate called|Segmentation|Aborted|what\(\)|AddressSanitizer|runtime error" <<<"$1"; }
+source "$(dirname "$0")/lib/checks.sh"
 expect_fail() {  # expect_fail "description" "pattern in output" cmd...
   local what=$1 pattern=$2; shift 2
   local out; out=$("$@" 2>&1); local rc=$?

@@ -9,9 +9,7 @@ W=$(mktemp -d /tmp/cairn-e2e-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 # Output may name files whose names are not UTF-8: treat it as text.
 grep() { command grep -a "$@"; }
-pass=0; fail=0
-ok()   { pass=$((pass+1)); echo "ok   $*"; }
-bad()  { fail=$((fail+1)); echo "FAIL $*"; }
+source "$(dirname "$0")/lib/checks.sh"
 expect_fail() {  # expect_fail "description" "pattern in stderr" cmd...
   local what=$1 pattern=$2; shift 2
   local out; out=$("$@" 2>&1); local rc=$?

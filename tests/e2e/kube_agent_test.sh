@@ -26,10 +26,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
-crashed() { grep -qiE "terminate called|Segmentation|Aborted|what\(\)|AddressSanitizer|runtime error" <<<"$1"; }
+source "$(dirname "$0")/lib/checks.sh"
 now() { date +%s.%N; }
 secs() { python3 -c "print(f'{$2 - $1:.2f}')"; }
 snapshot_of() { sed -n 's/^snapshot \([0-9a-f]\{16\}\)$/\1/p' <<<"$1" | tail -1; }

@@ -24,9 +24,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
+source "$(dirname "$0")/lib/checks.sh"
 start=$(date +%s)
 
 # --- the image's runtime libraries ---

@@ -23,9 +23,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
+source "$(dirname "$0")/lib/checks.sh"
 finished() { grep -c "job.finished name=data" "$W/agent.log"; }
 failed() { grep -c "job.failed name=data" "$W/agent.log"; }
 finished_at_least() { [ "$(finished)" -ge "$1" ]; }

@@ -26,9 +26,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
+source "$(dirname "$0")/lib/checks.sh"
 site() { ip netns exec "$NETNS" "$@"; }
 if [ "$(id -u)" != 0 ]; then echo "kube wan e2e: needs root for ip netns"; exit 1; fi
 
