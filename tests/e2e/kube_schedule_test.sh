@@ -3,6 +3,8 @@
 # run` (docs/protocol.md "Schedules", agent/run_command.h):
 #   - `cairnctl schedule set` a directory schedule firing every 3 s (the
 #     six-field cron form) -> the agent fetches it and makes snapshots;
+#   - a resources schedule from the agent's own config runs against the
+#     test API server and its snapshot restores with the schedule's filter;
 #   - the appliance is stopped for ~10 s -> the agent logs failed runs with
 #     their retry times and backs off instead of trying every fire time;
 #   - the appliance is restarted on the same ports -> exactly one catch-up
@@ -16,19 +18,23 @@ B=$(readlink -f "$1")
 W=$(mktemp -d /tmp/cairn-schedule-e2e-XXXXXX)
 E2E=$(cd "$(dirname "$0")" && pwd)
 source "$E2E/lib/appliance.sh"
+source "$E2E/lib/kube.sh"
 AGENT_RUN_PID=""
 cleanup() {
   [ -n "$AGENT_RUN_PID" ] && kill -KILL "$AGENT_RUN_PID" 2>/dev/null
+  kube_stop_all
   appliance_stop KILL
   rm -rf "$W"
 }
 trap cleanup EXIT
 source "$(dirname "$0")/lib/checks.sh"
 finished() { grep -c "job.finished name=data" "$W/agent.log"; }
+# (the resources schedule "objects" keeps running beside "data"; the counts
+# below are data's, and snapshots() counts data's family only)
 failed() { grep -c "job.failed name=data" "$W/agent.log"; }
 finished_at_least() { [ "$(finished)" -ge "$1" ]; }
 snapshots() { "$CTL" snapshots --cluster sched --json 2>/dev/null |
-  python3 -c "import json,sys; print(len(json.load(sys.stdin)))" 2>/dev/null || echo -1; }
+  python3 -c "import json,sys; print(len([s for s in json.load(sys.stdin) if s['name'] == 'data']))" 2>/dev/null || echo -1; }
 # wait_for SECONDS COMMAND...: polls COMMAND (evaluated anew each time) every 0.2 s.
 wait_for() {
   local deadline=$(( $(date +%s) + $1 )); shift
@@ -50,9 +56,19 @@ out=$("$CTL" schedule set --cluster sched --name bad --cron "0 * *" --kind direc
   || { grep -q "expected 5 fields" <<<"$out" && ok "a malformed cron is refused with the reason" \
        || bad "bad cron message: $out"; }
 
+# A resources schedule from the agent's own config, against a test API server.
+python3 "$KUBE_SUPPORT/seed_cluster.py" --out "$W/seed" --objects 300 --seed 5 > /dev/null
+kube_start cluster "$W/seed" || bad "test API server"
 cat > "$W/agent.toml" <<EOF
 [agent]
 state_dir = "$W/agent"
+[kubernetes]
+kubeconfig = "$(kube_config cluster)"
+[[schedule]]
+name = "objects"
+cron = "*/4 * * * * *"
+kind = "resources"
+exclude_namespaces = ["chat"]
 [run]
 retry_initial_seconds = 1
 retry_max_seconds = 2
@@ -66,6 +82,12 @@ wait_for 15 finished_at_least 2 && ok "the agent ran the appliance's schedule ($
 grep -q "schedule.loaded name=data .*origin=appliance" "$W/agent.log" \
   && ok "schedule.loaded names the appliance as its origin" || bad "no schedule.loaded line"
 n=$(snapshots); [ "$n" -ge 2 ] && ok "the appliance holds $n scheduled snapshots" || bad "snapshots: $n"
+wait_for 15 grep -q "job.finished name=objects" "$W/agent.log" \
+  && ok "the config's resources schedule ran: $(grep -m1 "job.finished name=objects" "$W/agent.log" | cut -c1-160)" \
+  || bad "no resources run: $(grep "name=objects" "$W/agent.log" | tail -3)"
+"$AGENT" restore-resources --state-dir "$W/agent" --snapshot latest --name objects --to-dir "$W/objects-yaml" > /dev/null 2>&1
+[ -n "$(find "$W/objects-yaml" -path '*/shop/*' -name '*.yaml' | head -1)" ] && [ -z "$(find "$W/objects-yaml" -path '*/chat/*' | head -1)" ] \
+  && ok "the scheduled resources snapshot restores, with the schedule's namespace filter applied" || bad "scheduled resources snapshot contents"
 
 # Outage: stop the appliance (by PID) for ~10 s.
 appliance_stop TERM
