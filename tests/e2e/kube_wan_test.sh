@@ -18,6 +18,8 @@ HOST_IP=10.231.$(( $$ % 250 )).$((OCTET + 1)); SITE_IP=10.231.$(( $$ % 250 )).$(
 VH=cw$$h; VS=cw$$s
 SITE_PID=""
 cleanup() {
+  # The server's own PID (from its ready file): the one `ip netns exec` ran.
+  [ -s "$W/site-ready.json" ] && kill -TERM "$(python3 -c "import json; print(json.load(open('$W/site-ready.json'))['pid'])")" 2>/dev/null
   [ -n "$SITE_PID" ] && kill -TERM "$SITE_PID" 2>/dev/null && wait "$SITE_PID" 2>/dev/null
   kube_stop_all
   appliance_stop KILL
@@ -52,7 +54,7 @@ kube_stop src
 
 # The site's cluster, inside the namespace (its 127.0.0.1 is the namespace's own).
 rm -f site-ready.json
-site python3 "$KUBE_SUPPORT/kube-test-apiserver" --listen 127.0.0.1:0 --pki-dir site-pki --load empty \
+ip netns exec "$NETNS" python3 "$KUBE_SUPPORT/kube-test-apiserver" --listen 127.0.0.1:0 --pki-dir site-pki --load empty \
   --ready-file site-ready.json --quiet > /dev/null 2>> site.log &
 SITE_PID=$!
 for _ in $(seq 1 150); do [ -s site-ready.json ] && break; sleep 0.1; done
