@@ -1,7 +1,5 @@
 #include "agent/agent_commands.h"
 
-
-#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -14,7 +12,6 @@
 #include "agent/resource_restore_command.h"
 #include "agent/run_command.h"
 #include "agent/volume_commands.h"
-#include "core/base/file_system.h"
 #include "core/base/host_name.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
@@ -22,12 +19,13 @@
 #include "core/tree/tree_restorer.h"
 
 namespace cairn {
-namespace {
 
-int Fail(const Status& s) {
+int CommandFailed(const Status& s) {
   std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
   return 1;
 }
+
+namespace {
 
 struct EnrollOpts {
   std::string token, token_file, cluster, identity_secret;
@@ -36,25 +34,18 @@ struct EnrollOpts {
   KubeFlags kube;
 };
 
-Result<std::string> ReadTokenFile(const std::string& path) {
-  CAIRN_ASSIGN_OR_RETURN(Bytes b, ReadWholeFile(DefaultFileSystem(), path, 64 << 10));
-  std::string token(b.begin(), b.end());
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) return Status::InvalidArgument("token file " + path + " is empty");
-  return token;
-}
-
 // enroll, plus --if-needed and --identity-secret (agent/identity_secret.h).
 int RunEnroll(AgentCommandFlags& flags, const EnrollOpts& o) {
   std::string token = o.token;
   if (!o.token_file.empty()) {
-    auto read = ReadTokenFile(o.token_file);
-    if (!read.ok()) return Fail(read.error());
+    auto read = ReadEnrollmentTokenFile(o.token_file);
+    if (!read.ok()) return CommandFailed(read.error());
     token = *read;
   }
   std::optional<EnrollRequest> req;
   if (!token.empty()) {
-    if (flags.appliance_url.empty()) return Fail(Status::InvalidArgument("--appliance is required to enroll"));
+    if (flags.appliance_url.empty())
+      return CommandFailed(Status::InvalidArgument("--appliance is required to enroll"));
     req = EnrollRequest{};
     req->appliance_url = flags.appliance_url;
     req->token = token;
@@ -70,28 +61,33 @@ int RunEnroll(AgentCommandFlags& flags, const EnrollOpts& o) {
         return 0;
       }
     }
-    if (!req) return Fail(Status::InvalidArgument("--token or --token-file is required to enroll"));
+    if (!req)
+      return CommandFailed(
+          Status::InvalidArgument("--token or --token-file is required to enroll"));
     auto state = Enroll(*req);
-    if (!state.ok()) return Fail(state.error().WithContext("enrollment failed"));
+    if (!state.ok()) return CommandFailed(state.error().WithContext("enrollment failed"));
     std::printf("enrolled as agent %s of cluster %s with %s\nstate in %s\n",
                 state->agent_id.c_str(), state->cluster.c_str(), state->appliance_url.c_str(),
                 flags.state_dir.c_str());
     return 0;
   }
   auto ref = ParseSecretRef(o.identity_secret);
-  if (!ref.ok()) return Fail(ref.error());
+  if (!ref.ok()) return CommandFailed(ref.error());
   auto kube = ConnectKube(o.kube, flags);
-  if (!kube.ok()) return Fail(kube.error());
+  if (!kube.ok()) return CommandFailed(kube.error());
   if (!o.if_needed) {
     // A plain enroll never replaces a stored identity (nor spends a token on it).
     auto existing = LoadIdentitySecret(**kube, *ref);
     if (existing.ok()) {
-      return Fail(Status::AlreadyExists("Secret " + ref->ToString() +
-                                        " already holds an agent identity: pass --if-needed to "
-                                        "run as that agent, or delete it to enroll anew"));
+      return CommandFailed(
+          Status::AlreadyExists("Secret " + ref->ToString() +
+                                " already holds an agent identity: pass --if-needed to "
+                                "run as that agent, or delete it to enroll anew"));
     }
-    if (!existing.error().IsNotFound()) return Fail(existing.error());
-    if (!req) return Fail(Status::InvalidArgument("--token or --token-file is required to enroll"));
+    if (!existing.error().IsNotFound()) return CommandFailed(existing.error());
+    if (!req)
+      return CommandFailed(
+          Status::InvalidArgument("--token or --token-file is required to enroll"));
   }
   EnsureIdentityRequest ensure;
   ensure.secret = *ref;
@@ -99,7 +95,7 @@ int RunEnroll(AgentCommandFlags& flags, const EnrollOpts& o) {
   ensure.enroll = req;
   ensure.wait = std::chrono::seconds(o.wait_seconds);
   auto got = EnsureIdentity(**kube, ensure);
-  if (!got.ok()) return Fail(got.error().WithContext("enrollment failed"));
+  if (!got.ok()) return CommandFailed(got.error().WithContext("enrollment failed"));
   const AgentState& st = got->state;
   switch (got->source) {
     case IdentitySource::kEnrolled:
@@ -124,7 +120,8 @@ void RegisterEnroll(CLI::App& app, AgentCommandFlags& flags) {
   auto* cmd = app.add_subcommand("enroll", "enroll with an appliance using a one-time token");
   auto o = std::make_shared<EnrollOpts>();
   cmd->add_option("--appliance", flags.appliance_url, "https://HOST:PORT of the ingest listener");
-  auto* token = cmd->add_option("--token", o->token, "enrollment token from `cairnctl token create`");
+  auto* token =
+      cmd->add_option("--token", o->token, "enrollment token from `cairnctl token create`");
   cmd->add_option("--token-file", o->token_file, "read the token from this file (a mounted Secret)")
       ->excludes(token);
   cmd->add_option("--state-dir", flags.state_dir, "where the agent keeps its identity");
@@ -160,7 +157,7 @@ void RegisterBackup(CLI::App& app, AgentCommandFlags& flags) {
   cmd->callback([&flags, o] {
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) {
-      flags.exit_code = Fail(state.error());
+      flags.exit_code = CommandFailed(state.error());
       return;
     }
     JobProgress progress;
@@ -174,7 +171,8 @@ void RegisterBackup(CLI::App& app, AgentCommandFlags& flags) {
     auto result = RunAgentBackup(*state, o->path, request);
     line.Stop();
     if (!result.ok()) {
-      flags.exit_code = Fail(result.error().WithContext("backup failed, no snapshot made"));
+      flags.exit_code =
+          CommandFailed(result.error().WithContext("backup failed, no snapshot made"));
       return;
     }
     std::printf("uploaded       %llu chunks (%llu bytes) of %llu new to this backup\n",
@@ -200,12 +198,12 @@ void RegisterRestore(CLI::App& app, AgentCommandFlags& flags) {
   cmd->callback([&flags, o] {
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) {
-      flags.exit_code = Fail(state.error());
+      flags.exit_code = CommandFailed(state.error());
       return;
     }
     auto sink = TreeRestorer::Create(o->target, RestoreOptions{});
     if (!sink.ok()) {
-      flags.exit_code = Fail(sink.error());
+      flags.exit_code = CommandFailed(sink.error());
       return;
     }
     JobProgress progress;
@@ -219,7 +217,7 @@ void RegisterRestore(CLI::App& app, AgentCommandFlags& flags) {
     auto result = RunAgentRestore(*state, request, **sink);
     line.Stop();
     if (!result.ok()) {
-      flags.exit_code = Fail(result.error().WithContext("restore failed"));
+      flags.exit_code = CommandFailed(result.error().WithContext("restore failed"));
       return;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -235,13 +233,13 @@ void RegisterSnapshots(CLI::App& app, AgentCommandFlags& flags) {
   cmd->callback([&flags, name] {
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) {
-      flags.exit_code = Fail(state.error());
+      flags.exit_code = CommandFailed(state.error());
       return;
     }
-    auto list = ListAgentSnapshots(*state, name->empty() ? std::nullopt
-                                                         : std::optional<std::string>(*name));
+    auto list = ListAgentSnapshots(
+        *state, name->empty() ? std::nullopt : std::optional<std::string>(*name));
     if (!list.ok()) {
-      flags.exit_code = Fail(list.error());
+      flags.exit_code = CommandFailed(list.error());
       return;
     }
     for (const SnapshotRecord& s : *list) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/base/status.h"
+
 namespace cairn {
 
 struct AgentCommandFlags {
@@ -21,5 +23,9 @@ struct AgentCommandFlags {
 };
 
 void RegisterAgentCommands(CLI::App& app, AgentCommandFlags& flags);
+
+// Prints "cairn-agent: <status>" to stderr and returns the exit code 1: how
+// every subcommand reports the error that stopped it.
+int CommandFailed(const Status& s);
 
 }  // namespace cairn

@@ -1,14 +1,16 @@
 #include "agent/enrollment.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "core/pki/certificate_info.h"
-#include "core/pki/csr.h"
-#include "core/protocol/enrollment_token.h"
+#include "core/base/file_system.h"
 #include "core/net/api_error.h"
 #include "core/net/https_client.h"
 #include "core/net/peer_chain.h"
+#include "core/pki/certificate_info.h"
+#include "core/pki/csr.h"
 #include "core/protocol/dedup_params_json.h"
+#include "core/protocol/enrollment_token.h"
 
 namespace cairn {
 namespace {
@@ -33,11 +35,12 @@ Result<std::string> PinnedCa(const std::vector<std::string>& chain, const std::s
     }
     seen.push_back(sha);
   }
-  std::string msg = url + " does not present the CA this token pins (sha256 " + pin +
-                    "; it presented ";
+  std::string msg =
+      url + " does not present the CA this token pins (sha256 " + pin + "; it presented ";
   for (std::size_t i = 0; i < seen.size(); ++i) msg += (i ? ", " : "") + seen[i];
-  msg += "): wrong appliance address, a token from another appliance, or someone in between. "
-         "Check the URL and create a new token on the right appliance";
+  msg +=
+      "): wrong appliance address, a token from another appliance, or someone in between. "
+      "Check the URL and create a new token on the right appliance";
   return Status::PermissionDenied(std::move(msg));
 }
 
@@ -98,6 +101,14 @@ Result<AgentState> Enroll(const EnrollRequest& request) {
   state.key_pem = key.key_pem;
   CAIRN_RETURN_IF_ERROR(state.SaveNew(request.state_dir));
   return state;
+}
+
+Result<std::string> ReadEnrollmentTokenFile(const std::filesystem::path& path) {
+  CAIRN_ASSIGN_OR_RETURN(Bytes b, ReadWholeFile(DefaultFileSystem(), path, 64 << 10));
+  std::string token(b.begin(), b.end());
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) return Status::InvalidArgument("token file " + path.string() + " is empty");
+  return token;
 }
 
 }  // namespace cairn

@@ -31,4 +31,8 @@ struct EnrollRequest {
 
 Result<AgentState> Enroll(const EnrollRequest& request);
 
+// A one-time token kept in a file (a mounted Secret): at most 64 KiB,
+// trailing whitespace and newlines dropped; an empty file is refused.
+Result<std::string> ReadEnrollmentTokenFile(const std::filesystem::path& path);
+
 }  // namespace cairn

@@ -78,10 +78,7 @@ void RegisterBackupResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
   cmd->add_option("--tag", b.tags, "a label to attach (repeatable; kind=resources is added)");
   cmd->add_option("--threads", b.threads, "upload workers (default: two per core)");
   cmd->callback([&flags, o] {
-    auto fail = [&flags](const Status& s) {
-      std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
-      flags.exit_code = 1;
-    };
+    auto fail = [&flags](const Status& s) { flags.exit_code = CommandFailed(s); };
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) return fail(state.error());
     auto client = ConnectKube(o->kube, flags);

@@ -58,11 +58,6 @@ Result<ResourceRestoreOptions> BuildOptions(const Opts& o) {
   return options;
 }
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 std::string RenderProgress(const JobProgress& p, double secs) {
   char line[128];
   std::snprintf(line, sizeof(line), "restore-resources  %llu/%llu objects  %.0f s",
@@ -81,11 +76,12 @@ void RegisterRestoreResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
       "plan, or as YAML files");
   auto o = std::make_shared<Opts>();
   cmd->add_option("--state-dir", flags.state_dir, "the agent's state directory");
-  auto* snapshot = cmd->add_option("--snapshot", o->snapshot, "snapshot id, unique prefix, or latest");
+  auto* snapshot =
+      cmd->add_option("--snapshot", o->snapshot, "snapshot id, unique prefix, or latest");
   cmd->add_option("--name", o->name, "with --snapshot latest: the newest of this name")
       ->capture_default_str();
   auto* from_dir = cmd->add_option("--from-dir", o->from_dir,
-                                    "an extracted resources snapshot (instead of --snapshot)");
+                                   "an extracted resources snapshot (instead of --snapshot)");
   snapshot->excludes(from_dir);
   cmd->add_option("--include-namespaces", o->include_ns, "only these namespaces (comma list)")
       ->delimiter(',');
@@ -118,13 +114,13 @@ void RegisterRestoreResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
   AddKubeFlags(*cmd, o->kube);
   cmd->callback([&flags, o] {
     if (o->snapshot.empty() && o->from_dir.empty()) {
-      flags.exit_code = Fail(Status::InvalidArgument(
+      flags.exit_code = CommandFailed(Status::InvalidArgument(
           "restore-resources needs --snapshot ID|latest (from the appliance) or --from-dir DIR"));
       return;
     }
     auto options = BuildOptions(*o);
     if (!options.ok()) {
-      flags.exit_code = Fail(options.error());
+      flags.exit_code = CommandFailed(options.error());
       return;
     }
     std::optional<AgentState> state;
@@ -133,7 +129,7 @@ void RegisterRestoreResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
     if (o->from_dir.empty()) {
       auto loaded = AgentState::Load(flags.state_dir);
       if (!loaded.ok()) {
-        flags.exit_code = Fail(loaded.error());
+        flags.exit_code = CommandFailed(loaded.error());
         return;
       }
       state = std::move(*loaded);
@@ -148,7 +144,7 @@ void RegisterRestoreResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
       if (connected.ok()) {
         client = std::move(*connected);
       } else if (!o->dry_run) {
-        flags.exit_code = Fail(connected.error().WithContext(
+        flags.exit_code = CommandFailed(connected.error().WithContext(
             "no Kubernetes API to restore into (--to-dir DIR writes YAML instead)"));
         return;
       } else {
@@ -162,7 +158,8 @@ void RegisterRestoreResourcesCommand(CLI::App& app, AgentCommandFlags& flags) {
       return RunResourceRestore(client.get(), source, *options, &progress);
     }();
     if (!result.ok()) {
-      flags.exit_code = Fail(result.error().WithContext("restore-resources failed, nothing restored"));
+      flags.exit_code =
+          CommandFailed(result.error().WithContext("restore-resources failed, nothing restored"));
       return;
     }
     flags.exit_code = PrintResourceRestoreReport(*result, stdout);

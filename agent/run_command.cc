@@ -55,9 +55,9 @@ void SaveCache(const std::filesystem::path& file, const std::vector<ScheduleConf
 Status RunLoop::Start() {
   CAIRN_RETURN_IF_ERROR(DefaultFileSystem().CreateDirectories(options_.state_dir));
   Status discarded;
-  CAIRN_ASSIGN_OR_RETURN(tracker_,
-                         ScheduleTracker::LoadOrFresh(DefaultFileSystem(), tracker_.file(),
-                                                      options_.retry, &discarded));
+  CAIRN_ASSIGN_OR_RETURN(
+      tracker_, ScheduleTracker::LoadOrFresh(DefaultFileSystem(), tracker_.file(), options_.retry,
+                                             &discarded));
   if (!discarded.ok()) {
     Log(LogLevel::kError, "schedule_state.discarded", {{"reason", discarded.message()}});
   }
@@ -113,7 +113,9 @@ void RunLoop::Apply(const std::vector<ScheduleConfig>& from_appliance) {
     for (const ScheduleConfig& c : options_.config_schedules) {
       if (c.name == s.name) {
         Log(LogLevel::kInfo, "schedule.overridden",
-            {{"name", s.name}, {"by", "appliance"}, {"config_cron", c.cron},
+            {{"name", s.name},
+             {"by", "appliance"},
+             {"config_cron", c.cron},
              {"appliance_cron", s.cron}});
       }
     }
@@ -132,7 +134,8 @@ void RunLoop::Apply(const std::vector<ScheduleConfig>& from_appliance) {
     }
     auto cron = CronExpression::Parse(s.cron);
     if (!cron.ok()) {  // checked when parsed; kept as a guard
-      Log(LogLevel::kWarn, "schedule.refused", {{"name", name}, {"reason", cron.error().message()}});
+      Log(LogLevel::kWarn, "schedule.refused",
+          {{"name", name}, {"reason", cron.error().message()}});
       active.erase(name);
       continue;
     }
@@ -230,8 +233,8 @@ void RunLoop::Run(const std::function<bool(std::chrono::milliseconds)>& wait) {
     const std::int64_t wake = Pass(stop);
     if (stopping) break;
     const std::int64_t ms = wake * 1000 - clock_.NowUnixNanos() / 1'000'000;
-    stopping = wait(std::clamp(std::chrono::milliseconds(ms), std::chrono::milliseconds(0),
-                               kMaxWait));
+    stopping =
+        wait(std::clamp(std::chrono::milliseconds(ms), std::chrono::milliseconds(0), kMaxWait));
   }
   Log(LogLevel::kInfo, "run.stopped");
 }
@@ -257,7 +260,8 @@ bool WaitForStopSignal(std::chrono::milliseconds d) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  timespec ts{static_cast<time_t>(d.count() / 1000), static_cast<long>((d.count() % 1000) * 1000000)};
+  timespec ts{static_cast<time_t>(d.count() / 1000),
+              static_cast<long>((d.count() % 1000) * 1000000)};
   for (;;) {
     int sig = sigtimedwait(&set, nullptr, &ts);
     if (sig == SIGTERM || sig == SIGINT) {
@@ -272,13 +276,11 @@ bool WaitForStopSignal(std::chrono::milliseconds d) {
 // The enrollment on a first start; retried while the appliance is
 // unreachable, until it succeeds or a stop is asked for.
 Result<AgentState> EnrollFirst(const AgentConfig& config, const std::filesystem::path& state_dir) {
-  auto token = ReadWholeFile(DefaultFileSystem(), config.token_file, 64 << 10);
+  auto token = ReadEnrollmentTokenFile(config.token_file);
   if (!token.ok()) return token.error().WithContext("enrollment.token_file");
-  std::string text(token->begin(), token->end());
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   EnrollRequest req;
   req.appliance_url = config.appliance_url;
-  req.token = text;
+  req.token = *token;
   req.state_dir = state_dir;
   req.hostname = LocalHostName();
   req.cluster = config.cluster;
@@ -314,7 +316,8 @@ int RunCommand(AgentCommandFlags& flags, const RunOpts& o) {
         {{"appliance", config->appliance_url}, {"state_dir", state_dir.string()}});
     state = EnrollFirst(*config, state_dir);
     if (state.ok()) {
-      Log(LogLevel::kInfo, "enroll.done", {{"agent", state->agent_id}, {"cluster", state->cluster}});
+      Log(LogLevel::kInfo, "enroll.done",
+          {{"agent", state->agent_id}, {"cluster", state->cluster}});
     }
   }
   if (!state.ok()) return Fail(state.error());

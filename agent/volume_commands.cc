@@ -15,14 +15,9 @@
 namespace cairn {
 namespace {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "cairn-agent: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 void RegisterBackupVolumes(CLI::App& app, AgentCommandFlags& flags) {
-  auto* cmd = app.add_subcommand("backup-volumes",
-                                 "back up the files of the PVCs mounted on this node");
+  auto* cmd =
+      app.add_subcommand("backup-volumes", "back up the files of the PVCs mounted on this node");
   struct Opts {
     VolumeBackupOptions backup;
     std::string kubelet_dir = "/var/lib/kubelet";
@@ -47,12 +42,12 @@ void RegisterBackupVolumes(CLI::App& app, AgentCommandFlags& flags) {
   cmd->callback([&flags, o] {
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) {
-      flags.exit_code = Fail(state.error());
+      flags.exit_code = CommandFailed(state.error());
       return;
     }
     auto client = ConnectKube(o->kube, flags);
     if (!client.ok()) {
-      flags.exit_code = Fail(client.error());
+      flags.exit_code = CommandFailed(client.error());
       return;
     }
     VolumeBackupOptions options = o->backup;
@@ -64,7 +59,8 @@ void RegisterBackupVolumes(CLI::App& app, AgentCommandFlags& flags) {
     auto result = RunVolumeBackup(**client, *state, options, &progress);
     line.Stop();
     if (!result.ok()) {
-      flags.exit_code = Fail(result.error().WithContext("volume backup failed, no snapshot made"));
+      flags.exit_code =
+          CommandFailed(result.error().WithContext("volume backup failed, no snapshot made"));
       return;
     }
     for (const std::string& v : result->volumes) std::printf("volume         %s\n", v.c_str());
@@ -110,14 +106,14 @@ void RegisterRestoreVolumes(CLI::App& app, AgentCommandFlags& flags) {
   cmd->add_option("--threads", o->restore.threads, "download workers (default: one per core)");
   cmd->callback([&flags, o] {
     if (o->target.empty() && !o->to_pvc_path) {
-      flags.exit_code = Fail(Status::InvalidArgument(
+      flags.exit_code = CommandFailed(Status::InvalidArgument(
           "say where the files go: --target DIR, or --to-pvc-path to write them into the PVCs' "
           "current mounts on this node"));
       return;
     }
     auto state = AgentState::Load(flags.state_dir);
     if (!state.ok()) {
-      flags.exit_code = Fail(state.error());
+      flags.exit_code = CommandFailed(state.error());
       return;
     }
     const std::string node = o->node.empty() ? LocalHostName() : o->node;
@@ -130,7 +126,7 @@ void RegisterRestoreVolumes(CLI::App& app, AgentCommandFlags& flags) {
     if (o->to_pvc_path) {
       auto client = ConnectKube(o->kube, flags);
       if (!client.ok()) {
-        flags.exit_code = Fail(client.error());
+        flags.exit_code = CommandFailed(client.error());
         return;
       }
       volumes::KubeletVolumesOptions kv;
@@ -138,7 +134,7 @@ void RegisterRestoreVolumes(CLI::App& app, AgentCommandFlags& flags) {
       kv.kubelet_dir = o->kubelet_dir;
       auto found = volumes::KubeletVolumes(kv).Discover(**client);
       if (!found.ok()) {
-        flags.exit_code = Fail(found.error());
+        flags.exit_code = CommandFailed(found.error());
         return;
       }
       map = std::move(*found);
@@ -158,7 +154,7 @@ void RegisterRestoreVolumes(CLI::App& app, AgentCommandFlags& flags) {
     auto result = RunVolumeRestore(*state, options, destination, &progress);
     line.Stop();
     if (!result.ok()) {
-      flags.exit_code = Fail(result.error().WithContext("volume restore failed"));
+      flags.exit_code = CommandFailed(result.error().WithContext("volume restore failed"));
       return;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -174,7 +170,8 @@ void RegisterRestoreVolumes(CLI::App& app, AgentCommandFlags& flags) {
                 result->snapshot_id.c_str(), result->volumes.size(),
                 static_cast<unsigned long long>(files), static_cast<unsigned long long>(bytes),
                 secs);
-    for (const std::string& e : result->errors) std::fprintf(stderr, "cairn-agent: %s\n", e.c_str());
+    for (const std::string& e : result->errors)
+      std::fprintf(stderr, "cairn-agent: %s\n", e.c_str());
     flags.exit_code = result->errors.empty() ? 0 : 1;
   });
 }
