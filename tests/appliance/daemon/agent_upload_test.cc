@@ -14,6 +14,7 @@
 #include "appliance/server/http_server.h"
 #include "core/engine/directory_source.h"
 #include "core/tree/tree_restorer.h"
+#include "tests/appliance/daemon/test_appliance_core.h"
 #include "tests/support/sample_tree.h"
 #include "tests/support/temp_dir.h"
 
@@ -33,29 +34,17 @@ struct InProcessAppliance {
   std::uint16_t port = 0;
 
   InProcessAppliance() {
-    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
-                        StoreOptions{})
-                .ok());
-    KeySource key;
-    key.key_file = dir.path() / "key";
-    auto opened = Store::Open(DefaultFileSystem(), dir.path() / "store", key);
-    REQUIRE(opened.ok());
-    auto ca_material = pki::CreateCertificateAuthority("test CA", std::chrono::hours(24));
-    REQUIRE(ca_material.ok());
-    auto ca = pki::CertificateAuthority::Load(ca_material->cert_pem, ca_material->key_pem);
-    REQUIRE(ca.ok());
-    auto server_cert = ca->IssueServerCertificate("appliance", {"localhost"}, {"127.0.0.1"},
-                                                  std::chrono::hours(24));
+    core = test::MakeTestApplianceCore(dir.path());
+    const pki::CertificateAuthority& ca = services().ca;
+    auto server_cert = ca.IssueServerCertificate("appliance", {"localhost"}, {"127.0.0.1"},
+                                                 std::chrono::hours(24));
     REQUIRE(server_cert.ok());
-    auto created = ApplianceCore::Create(ApplianceConfig{}, std::move(*opened), std::move(*ca));
-    REQUIRE(created.ok());
-    core = std::move(*created);
     AddIngestRoutes(router, services());
     ListenerOptions o;
     o.name = "ingest";
-    o.cert_chain_pem = server_cert->cert_pem + ca_material->cert_pem;
+    o.cert_chain_pem = server_cert->cert_pem + ca.cert_pem();
     o.key_pem = server_cert->key_pem;
-    o.client_ca_pem = ca_material->cert_pem;
+    o.client_ca_pem = ca.cert_pem();
     o.client_auth = ClientAuth::kOptional;
     server = std::make_unique<HttpServer>(io, workers, router, o);
     auto p = server->Start();

@@ -6,7 +6,7 @@
 #include "appliance/daemon/admin_api.h"
 #include "appliance/daemon/appliance_core.h"
 #include "appliance/daemon/ingest_api.h"
-#include "core/base/file_system.h"
+#include "tests/appliance/daemon/test_appliance_core.h"
 #include "tests/support/temp_dir.h"
 
 namespace cairn {
@@ -21,20 +21,7 @@ struct ScheduleApiFixture {
   Router ingest;
 
   ScheduleApiFixture() {
-    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
-                        StoreOptions{})
-                .ok());
-    KeySource key;
-    key.key_file = dir.path() / "key";
-    auto opened = Store::Open(DefaultFileSystem(), dir.path() / "store", key);
-    REQUIRE(opened.ok());
-    auto material = pki::CreateCertificateAuthority("test CA", std::chrono::hours(24));
-    REQUIRE(material.ok());
-    auto ca = pki::CertificateAuthority::Load(material->cert_pem, material->key_pem);
-    REQUIRE(ca.ok());
-    auto created = ApplianceCore::Create(ApplianceConfig{}, std::move(*opened), std::move(*ca));
-    REQUIRE(created.ok());
-    core = std::move(*created);
+    core = test::MakeTestApplianceCore(dir.path());
     AddAdminRoutes(admin, services());
     AddIngestRoutes(ingest, services());
     for (const char* cluster : {"edge", "core"}) {
