@@ -40,6 +40,7 @@
 #include "core/base/status.h"
 #include "core/net/asio.h"
 #include "core/net/https_url.h"
+#include "tests/core/net/loopback_tls_listener.h"
 
 namespace cairn::test {
 
@@ -105,29 +106,11 @@ class TlsTestServer {
   TlsTestServer() = default;
 
   Status Init(const TlsTestServerOptions& options) {
-    error_code ec;
     SSL_CTX_set_min_proto_version(ctx_.native_handle(), TLS1_2_VERSION);
     if (options.tls12_only) SSL_CTX_set_max_proto_version(ctx_.native_handle(), TLS1_2_VERSION);
-    ctx_.use_certificate_chain(
-        asio::buffer(options.cert_chain_pem.data(), options.cert_chain_pem.size()), ec);
-    if (ec) return Status::IoError("test server certificate: " + ec.message());
-    ctx_.use_private_key(asio::buffer(options.key_pem.data(), options.key_pem.size()),
-                         ssl::context::pem, ec);
-    if (ec) return Status::IoError("test server key: " + ec.message());
-    if (!options.client_ca_pem.empty()) {
-      ctx_.add_certificate_authority(
-          asio::buffer(options.client_ca_pem.data(), options.client_ca_pem.size()), ec);
-      if (ec) return Status::IoError("test server client CA: " + ec.message());
-      ctx_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-      if (ec) return Status::IoError("test server verify mode: " + ec.message());
-    }
-    tcp::endpoint where(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(where.protocol(), ec);
-    if (!ec) acceptor_.bind(where, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IoError("test server listen: " + ec.message());
-    port_ = acceptor_.local_endpoint(ec).port();
-    if (ec) return Status::IoError("test server port: " + ec.message());
+    CAIRN_RETURN_IF_ERROR(
+        test::LoadServerTls(ctx_, options.cert_chain_pem, options.key_pem, options.client_ca_pem));
+    CAIRN_ASSIGN_OR_RETURN(port_, test::ListenOnLoopback(acceptor_));
     asio::co_spawn(io_, AcceptLoop(), asio::detached);
     return Status::Ok();
   }

@@ -32,6 +32,7 @@
 #include "core/base/status.h"
 #include "core/net/asio.h"
 #include "core/net/https_url.h"
+#include "tests/core/net/loopback_tls_listener.h"
 
 namespace cairn::test {
 
@@ -101,24 +102,8 @@ class WebSocketTestServer {
   explicit WebSocketTestServer(WsScript script) : script_(std::move(script)) {}
 
   Status Init(const std::string& cert_pem, const std::string& key_pem) {
-    error_code ec;
-    ctx_.use_certificate_chain(asio::buffer(cert_pem.data(), cert_pem.size()), ec);
-    if (!ec) ctx_.use_private_key(asio::buffer(key_pem.data(), key_pem.size()),
-                                  ssl::context::pem, ec);
-    if (ec) return Status::IoError("test server certificate: " + ec.message());
-    if (!script_.client_ca_pem.empty()) {
-      const std::string& ca = script_.client_ca_pem;
-      ctx_.add_certificate_authority(asio::buffer(ca.data(), ca.size()), ec);
-      if (!ec) ctx_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
-      if (ec) return Status::IoError("test server client CA: " + ec.message());
-    }
-    tcp::endpoint where(asio::ip::make_address("127.0.0.1"), 0);
-    acceptor_.open(where.protocol(), ec);
-    if (!ec) acceptor_.bind(where, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Status::IoError("test server listen: " + ec.message());
-    port_ = acceptor_.local_endpoint(ec).port();
-    if (ec) return Status::IoError("test server port: " + ec.message());
+    CAIRN_RETURN_IF_ERROR(test::LoadServerTls(ctx_, cert_pem, key_pem, script_.client_ca_pem));
+    CAIRN_ASSIGN_OR_RETURN(port_, test::ListenOnLoopback(acceptor_));
     asio::co_spawn(io_, AcceptLoop(), asio::detached);
     return Status::Ok();
   }
