@@ -135,6 +135,76 @@ CREATE TABLE schedules (
 
 Status ApplySchemaV3(SqliteDb& db) { return db.Exec(kSchemaV3); }
 
+// Schema v4: replication (sync/, issue 5). Documented in docs/formats.md.
+//  - replication_targets: where this appliance sends its replicas; `spec` is
+//    the target's settings as a JSON object (sync/target/target_spec.h), never
+//    a secret (S3 credentials are named by file path).
+//  - replica_snapshots: the snapshots a target holds whole (manifest last).
+//  - replica_chunks: the chunks a target is known to hold; written as each
+//    upload is acknowledged, so a cut link or a restart resumes without
+//    resending them.
+//  - target_events: the WAN monitor's state changes per target (history).
+//  - pairing_tokens / replica_peers: the other direction -- appliances that
+//    replicate INTO this one (appliance/registry, "pairing").
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE replication_targets (
+  name            TEXT    NOT NULL PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 63),
+  kind            TEXT    NOT NULL CHECK (kind IN ('s3', 'appliance', 'directory')),
+  spec            TEXT    NOT NULL
+                  CHECK (CASE WHEN json_valid(spec) THEN json_type(spec) = 'object' ELSE 0 END),
+  created_unix_ns INTEGER NOT NULL,
+  updated_unix_ns INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE replica_snapshots (
+  target             TEXT    NOT NULL REFERENCES replication_targets (name) ON DELETE CASCADE,
+  snapshot_id        TEXT    NOT NULL,
+  replicated_unix_ns INTEGER NOT NULL,
+  bytes_sent         INTEGER NOT NULL CHECK (bytes_sent >= 0),
+  PRIMARY KEY (target, snapshot_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE replica_chunks (
+  target   TEXT NOT NULL REFERENCES replication_targets (name) ON DELETE CASCADE,
+  chunk_id BLOB NOT NULL CHECK (length(chunk_id) = 32),
+  PRIMARY KEY (target, chunk_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE target_events (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  target     TEXT    NOT NULL,
+  at_unix_ns INTEGER NOT NULL,
+  state      TEXT    NOT NULL CHECK (state IN ('up', 'down', 'degraded')),
+  detail     TEXT    NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX target_events_by_target ON target_events (target, at_unix_ns);
+
+CREATE TABLE pairing_tokens (
+  id              TEXT    NOT NULL PRIMARY KEY CHECK (length(id) = 16),
+  secret_sha256   BLOB    NOT NULL CHECK (length(secret_sha256) = 32),
+  peer_name       TEXT    NOT NULL CHECK (length(peer_name) BETWEEN 1 AND 63),
+  created_unix_ns INTEGER NOT NULL,
+  expires_unix_ns INTEGER NOT NULL CHECK (expires_unix_ns > created_unix_ns),
+  used_unix_ns    INTEGER,
+  used_by_peer    TEXT,
+  created_by      TEXT    NOT NULL DEFAULT '',
+  CHECK ((used_unix_ns IS NULL) = (used_by_peer IS NULL))
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE replica_peers (
+  id                  TEXT    NOT NULL PRIMARY KEY CHECK (length(id) > 0),
+  name                TEXT    NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 63),
+  cert_serial         TEXT    NOT NULL UNIQUE CHECK (length(cert_serial) > 0),
+  cert_sha256         TEXT    NOT NULL CHECK (length(cert_sha256) = 64),
+  created_unix_ns     INTEGER NOT NULL,
+  cert_not_after_unix INTEGER NOT NULL,
+  revoked_unix_ns     INTEGER,
+  last_seen_unix_ns   INTEGER
+) STRICT, WITHOUT ROWID;
+)sql";
+
+Status ApplySchemaV4(SqliteDb& db) { return db.Exec(kSchemaV4); }
+
 std::string Where(const SqliteDb& db) { return "catalog " + db.path().string() + ": "; }
 
 // Refuses files that are not catalogs, and catalogs newer than `latest`.
@@ -202,6 +272,8 @@ std::span<const MigrationStep> CatalogMigrations() {
       {2, "registry: snapshots.cluster, clusters, enrollment_tokens, agents, api_tokens, audit_log",
        ApplySchemaV2},
       {3, "schedules: backup schedules per cluster", ApplySchemaV3},
+      {4, "replication: targets, replica progress, target events, pairing tokens, peers",
+       ApplySchemaV4},
   };
   return kSteps;
 }

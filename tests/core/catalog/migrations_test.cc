@@ -43,13 +43,15 @@ TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[un
   INFO(s.ToString());
   REQUIRE(s.ok());
   CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
-  CHECK(LatestCatalogSchemaVersion() == 3);
+  CHECK(LatestCatalogSchemaVersion() == 4);
   CHECK(Query(*db, "PRAGMA application_id") == kCatalogApplicationId);
   CHECK(HasTable(*db, "snapshots"));
   CHECK(HasTable(*db, "chunks"));
   CHECK(HasTable(*db, "meta"));
   for (const char* table :
-       {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log", "schedules"}) {
+       {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log", "schedules",
+        "replication_targets", "replica_snapshots", "replica_chunks", "target_events",
+        "pairing_tokens", "replica_peers"}) {
     INFO(table);
     CHECK(HasTable(*db, table));
   }
