@@ -41,38 +41,8 @@ Registry::~Registry() = default;
 
 Result<std::unique_ptr<Registry>> Registry::Open(const std::filesystem::path& catalog_db,
                                                  Clock& clock) {
-  const std::string where = "registry: catalog " + catalog_db.string() + ": ";
-  SqliteOpenOptions options;
-  // Creating an empty file here would only defer the error to the version
-  // check, with a worse message.
-  options.create_if_missing = false;
-  auto db = SqliteDb::Open(catalog_db, options);
-  if (!db.ok()) {
-    if (db.error().IsNotFound()) {
-      return Status::NotFound(where +
-                              "no such file; the appliance creates the catalog when it opens "
-                              "the store, before it opens the registry");
-    }
-    return db.error().WithContext("registry");
-  }
-  CAIRN_ASSIGN_OR_RETURN(std::int64_t app_id, (*db)->QueryInt("PRAGMA application_id"));
-  CAIRN_ASSIGN_OR_RETURN(int version, CatalogSchemaVersion(**db));
-  if (app_id != kCatalogApplicationId) {
-    return Status::InvalidArgument(where + "not a cairn catalog (application_id " +
-                                   std::to_string(app_id) + "); check the store path");
-  }
-  if (version < kRegistrySchemaVersion) {
-    return Status::InvalidArgument(
-        where + "schema v" + std::to_string(version) + " has no registry tables (they arrive in v" +
-        std::to_string(kRegistrySchemaVersion) +
-        "); open the store with this cairn first (opening it migrates the catalog), then retry");
-  }
-  if (version > LatestCatalogSchemaVersion()) {
-    return Status::InvalidArgument(
-        where + "schema v" + std::to_string(version) + " is newer than this cairn (knows up to v" +
-        std::to_string(LatestCatalogSchemaVersion()) + "): upgrade cairn");
-  }
-  return std::unique_ptr<Registry>(new Registry(std::move(db).value(), clock));
+  CAIRN_ASSIGN_OR_RETURN(auto db, OpenMigratedCatalog(catalog_db, kRegistrySchemaVersion, "registry"));
+  return std::unique_ptr<Registry>(new Registry(std::move(db), clock));
 }
 
 // ---- clusters ---------------------------------------------------------------

@@ -54,6 +54,7 @@ class [[nodiscard]] Status {
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsPermissionDenied() const { return code_ == Code::kPermissionDenied; }
+  bool IsCancelled() const { return code_ == Code::kCancelled; }
   // Transient failures worth retrying with backoff (network, busy peers).
   bool retryable() const { return code_ == Code::kUnavailable; }
 

@@ -1,5 +1,6 @@
 #include "core/catalog/migrations.h"
 
+#include <memory>
 #include <string>
 
 #include "core/catalog/transaction.h"
@@ -289,6 +290,42 @@ Status MigrateCatalog(SqliteDb& db) { return Migrate(db, CatalogMigrations()); }
 
 Status TEST_MigrateWith(SqliteDb& db, std::span<const MigrationStep> steps) {
   return Migrate(db, steps);
+}
+
+Result<std::unique_ptr<SqliteDb>> OpenMigratedCatalog(const std::filesystem::path& catalog_db,
+                                                      int min_version, std::string_view who) {
+  const std::string where = std::string(who) + ": catalog " + catalog_db.string() + ": ";
+  SqliteOpenOptions options;
+  // Creating an empty file here would only defer the error to the version
+  // check, with a worse message.
+  options.create_if_missing = false;
+  auto db = SqliteDb::Open(catalog_db, options);
+  if (!db.ok()) {
+    if (db.error().IsNotFound()) {
+      return Status::NotFound(where +
+                              "no such file; the appliance creates the catalog when it opens "
+                              "the store, before it opens the " + std::string(who));
+    }
+    return db.error().WithContext(who);
+  }
+  CAIRN_ASSIGN_OR_RETURN(std::int64_t app_id, (*db)->QueryInt("PRAGMA application_id"));
+  CAIRN_ASSIGN_OR_RETURN(int version, CatalogSchemaVersion(**db));
+  if (app_id != kCatalogApplicationId) {
+    return Status::InvalidArgument(where + "not a cairn catalog (application_id " +
+                                   std::to_string(app_id) + "); check the store path");
+  }
+  if (version < min_version) {
+    return Status::InvalidArgument(
+        where + "schema v" + std::to_string(version) + " has no " + std::string(who) +
+        " tables (they arrive in v" + std::to_string(min_version) +
+        "); open the store with this cairn first (opening it migrates the catalog), then retry");
+  }
+  if (version > LatestCatalogSchemaVersion()) {
+    return Status::InvalidArgument(
+        where + "schema v" + std::to_string(version) + " is newer than this cairn (knows up to v" +
+        std::to_string(LatestCatalogSchemaVersion()) + "): upgrade cairn");
+  }
+  return db;
 }
 
 }  // namespace cairn

@@ -19,7 +19,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string_view>
 
@@ -54,5 +56,20 @@ Status MigrateCatalog(SqliteDb& db);
 // MigrateCatalog with a caller-supplied step list (versions must be 1..N in
 // order), so tests can append a step that fails midway.
 Status TEST_MigrateWith(SqliteDb& db, std::span<const MigrationStep> steps);
+
+}  // namespace cairn
+
+namespace cairn {
+
+// Opens a second connection to an existing, already migrated catalog for a
+// subsystem that keeps its own tables there (the appliance registry, the
+// replication engine). It never creates or migrates: Catalog::Open, run when
+// the store is opened, is the one place that changes the schema. `who` names
+// the subsystem in messages ("registry", "replication"); `min_version` is
+// the schema that brought its tables. NotFound (no file), InvalidArgument
+// (not a catalog, too old, too new -- each saying what to do), or what
+// SqliteDb::Open reports.
+Result<std::unique_ptr<SqliteDb>> OpenMigratedCatalog(const std::filesystem::path& catalog_db,
+                                                      int min_version, std::string_view who);
 
 }  // namespace cairn

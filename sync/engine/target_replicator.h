@@ -1,0 +1,108 @@
+// TargetReplicator: one replication pass to one target -- the data path of
+// ARCHITECTURE.md "sync": for each snapshot the target lacks (in the
+// policy's order), send the chunks it lacks (ciphertext as stored, several
+// streams, within the bandwidth limit), then the manifest, then record the
+// snapshot as replicated. What the target holds is recorded in the catalog
+// as each upload is acknowledged, so a pass cut off anywhere (link down,
+// process killed) resumes without resending what arrived: at most the
+// uploads in flight at the cut, one per stream, go again.
+//
+// The first pass to a target lists the chunks it already holds (a replica
+// seeded by another appliance, or a catalog lost and rebuilt), so those are
+// not sent either.
+//
+// A pass stops early, without error, when the time window closes or `stop`
+// is set; it fails on the first upload error (the caller -- the
+// ReplicationService's worker -- backs off and probes).
+//
+// Thread-safety: one pass at a time per object (the worker's thread); the
+// streams are threads of RunPass; progress() may be read from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "sync/engine/local_store.h"
+#include "sync/engine/replication_catalog.h"
+#include "sync/engine/token_bucket.h"
+#include "sync/target/replica_target.h"
+
+namespace cairn {
+
+using TargetFactory = std::function<Result<std::unique_ptr<ReplicaTarget>>(const TargetSpec&)>;
+
+// Live figures of a target's replication, updated by the streams.
+struct ReplicationProgress {
+  std::atomic<std::uint64_t> bytes_sent{0};   // payload bytes acknowledged, all passes
+  std::atomic<std::uint64_t> objects_sent{0};
+  std::atomic<std::uint64_t> chunks_sent{0};
+  std::atomic<std::uint64_t> snapshots_replicated{0};
+  std::atomic<std::uint64_t> upload_failures{0};
+  std::atomic<std::uint64_t> pass_bytes_sent{0};  // this pass (throughput)
+  std::atomic<std::int64_t> pass_started_mono_ns{0};
+};
+
+struct PassReport {
+  std::uint64_t snapshots_replicated = 0;
+  std::uint64_t chunks_sent = 0;
+  std::uint64_t chunks_already_there = 0;  // known from the catalog or the inventory
+  std::uint64_t bytes_sent = 0;
+  bool complete = false;      // nothing left pending when the pass ended
+  std::string stopped_early;  // why it stopped before the end ("" when it did not)
+};
+
+// Whether the policy's windows allow replication at `unix_ns` (UTC).
+bool InReplicationWindow(const ReplicationPolicy& policy, std::int64_t unix_ns);
+
+class TargetReplicator {
+ public:
+  TargetReplicator(TargetSpec spec, LocalStore local, ReplicationCatalog& catalog,
+                   TargetFactory factory, Clock& clock);
+
+  const TargetSpec& spec() const { return spec_; }
+  ReplicationProgress& progress() { return progress_; }
+
+  // Local snapshots the target does not hold yet, in the policy's order.
+  Result<std::vector<SnapshotRecord>> Pending();
+  // Sealed bytes of the chunks `pending` need that the target lacks (as far
+  // as the catalog knows), for the queue figure.
+  Result<std::uint64_t> PendingBytes(const std::vector<SnapshotRecord>& pending);
+
+  // One pass. `supports_locks` comes from the probe that preceded it.
+  Result<PassReport> RunPass(bool supports_locks, const std::atomic<bool>& stop);
+
+  // Wakes streams waiting on the bandwidth limit (after `stop` was set).
+  void Interrupt() { bucket_.Interrupt(); }
+
+ private:
+  Status EnsureKnownLoaded(ReplicaTarget& target);
+  Status SendConfig(ReplicaTarget& target);
+  Status SendChunks(const std::vector<ChunkId>& ids, std::optional<std::int64_t> retain_until,
+                    const std::atomic<bool>& stop, PassReport& report);
+  std::optional<std::int64_t> RetainUntil(const SnapshotRecord& snapshot, bool supports_locks) const;
+
+  TargetSpec spec_;
+  LocalStore local_;
+  ReplicationCatalog& catalog_;
+  TargetFactory factory_;
+  Clock& clock_;
+  TokenBucket bucket_;
+  ReplicationProgress progress_;
+  // Chunks the target holds; loaded from the catalog on the first pass, then
+  // kept in step with it. Only the pass thread touches it outside SendChunks,
+  // and SendChunks guards it with known_mu_.
+  bool known_loaded_ = false;
+  std::mutex known_mu_;
+  std::unordered_set<ChunkId, ChunkIdHash> known_;
+  // One target object per stream, opened on first use and kept across
+  // passes (kept-alive connections); [0] also serves config and manifests.
+  std::vector<std::unique_ptr<ReplicaTarget>> targets_;
+};
+
+}  // namespace cairn
