@@ -62,6 +62,7 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
 void RegisterVerifyCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterKeyCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterReplicaCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 // Remote mode (admin API): status, clusters, agent, token, audit, api-token.
 void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 

@@ -1,23 +1,27 @@
 // cairnctl restore: a snapshot into a directory (confined to it), or as a
-// pax tar stream on stdout with --target -.
+// pax tar stream on stdout with --target -. A store attached to a replica
+// (cairnctl replica attach) fetches the chunks it lacks from the replica.
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
+#include "core/cli/human.h"
 #include "core/cli/job_report.h"
 #include "core/cli/progress_line.h"
 #include "core/engine/restore.h"
 #include "core/tree/tar_writer.h"
 #include "core/tree/tree_restorer.h"
+#include "sync/recovery/attached_restore.h"
 
 namespace cairn::ctl {
 namespace {
 
 Result<RestoreResult> RestoreLocal(const StoreFlags& flags, const Environment& env,
-                                   const RestoreRequest& request, EntrySink& sink) {
+                                   const ReplicaSecrets& secrets, const RestoreRequest& request,
+                                   EntrySink& sink, AttachedRestoreStats& stats) {
   CAIRN_ASSIGN_OR_RETURN(auto store, OpenStore(flags, env));
-  return RunRestore(*store, request, sink);
+  return RestoreFromStore(*store, request, sink, secrets, &stats);
 }
 
 // A chunk from the admin API (plaintext, checked against its id by the
@@ -71,6 +75,7 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
     RemoteFlags remote;
     std::string snapshot, target, name;
     int threads = 0;
+    std::string replica_token, s3_credentials, replica_ca_file;
   };
   auto flags = std::make_shared<Flags>();
   AddStoreFlags(cmd, flags->store, env);
@@ -81,6 +86,14 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
       ->required();
   cmd->add_option("--name", flags->name, "with --snapshot latest: the newest of this name");
   cmd->add_option("--threads", flags->threads, "reader threads (default: one per core)");
+  cmd->add_option("--replica-token", flags->replica_token,
+                  "attached store: admin API token of the appliance holding the replica (env "
+                  "CAIRN_REPLICA_TOKEN)")
+      ->envname("CAIRN_REPLICA_TOKEN");
+  cmd->add_option("--s3-credentials", flags->s3_credentials,
+                  "attached store: the replica's S3 credentials file, if moved since attach");
+  cmd->add_option("--replica-ca-file", flags->replica_ca_file,
+                  "attached store: the replica's CA file, if moved since attach");
   cmd->callback([&reg, flags, &env] {
     reg.runner = [flags, &env] {
       bool to_stdout = flags->target == "-";
@@ -100,15 +113,25 @@ void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environme
       if (!flags->name.empty()) request.name = flags->name;
       request.threads = flags->threads;
       request.progress = &progress;
+      ReplicaSecrets secrets;
+      secrets.admin_token = flags->replica_token;
+      if (!flags->s3_credentials.empty()) secrets.s3_credentials_file = fs::absolute(flags->s3_credentials);
+      if (!flags->replica_ca_file.empty()) secrets.ca_file = fs::absolute(flags->replica_ca_file);
+      AttachedRestoreStats fetched;
       auto start = std::chrono::steady_clock::now();
       ProgressLine line(progress, RenderRestoreProgress);
       auto result = UseRemote(flags->store, flags->remote)
                         ? RestoreRemote(flags->remote, request, *sink)
-                        : RestoreLocal(flags->store, env, request, *sink);
+                        : RestoreLocal(flags->store, env, secrets, request, *sink, fetched);
       line.Stop();
       if (!result.ok()) return Fail(result.error().WithContext("restore failed"));
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       FILE* out = to_stdout ? stderr : stdout;  // stdout carries the tar stream
+      if (fetched.attached) {
+        std::fprintf(out, "fetched %llu chunks (%s) from the replica %s; kept in the store\n",
+                     static_cast<unsigned long long>(fetched.fetched.chunks.load()),
+                     HumanBytes(fetched.fetched.bytes).c_str(), fetched.source.c_str());
+      }
       return ReportRestore(*result, secs, out, "cairnctl");
     };
   });

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   RegisterVerifyCommand(app, reg, env);
   RegisterKeyCommands(app, reg, env);
   RegisterCatalogCommands(app, reg, env);
+  RegisterReplicaCommands(app, reg, env);
   RegisterRemoteCommands(app, reg, env);
   try {
     app.parse(argc, argv);

@@ -19,19 +19,35 @@ bool LooksLikeIp(const std::string& s) {
 
 }  // namespace
 
-Result<FirstBootReport> InitAppliance(const ApplianceConfig& config) {
+Result<FirstBootReport> InitAppliance(const ApplianceConfig& config,
+                                      const FirstBootOptions& options) {
   std::error_code ec;
-  if (std::filesystem::exists(config.store_dir / "config", ec)) {
+  KeySource key;
+  key.key_file = config.key_file;
+  const bool store_exists = std::filesystem::exists(config.store_dir / "config", ec);
+  if (store_exists && !options.adopt_store) {
     return Status::AlreadyExists("appliance already initialised: a store exists at " +
-                                 config.store_dir.string() + " (nothing was changed)");
+                                 config.store_dir.string() +
+                                 " (nothing was changed; to make this appliance around a store "
+                                 "re-seeded from a replica, run init --adopt-store)");
   }
   if (PkiExists(config.pki_dir)) {
     return Status::AlreadyExists("appliance already initialised: a CA exists in " +
                                  config.pki_dir.string() + " (nothing was changed)");
   }
-  std::filesystem::create_directories(config.key_file.parent_path(), ec);
-  CAIRN_RETURN_IF_ERROR(
-      Store::Init(DefaultFileSystem(), config.store_dir, config.key_file, StoreOptions{}));
+  if (store_exists) {
+    // Adopted only once its key file has proved to open it, before anything
+    // is created.
+    auto adopted = Store::Open(DefaultFileSystem(), config.store_dir, key);
+    if (!adopted.ok()) {
+      return adopted.error().WithContext("adopt the store at " + config.store_dir.string() +
+                                         " (nothing was changed)");
+    }
+  } else {
+    std::filesystem::create_directories(config.key_file.parent_path(), ec);
+    CAIRN_RETURN_IF_ERROR(
+        Store::Init(DefaultFileSystem(), config.store_dir, config.key_file, StoreOptions{}));
+  }
 
   const std::string host = LocalHostName();
   CAIRN_ASSIGN_OR_RETURN(pki::CaMaterial ca, pki::CreateCertificateAuthority(
@@ -57,17 +73,18 @@ Result<FirstBootReport> InitAppliance(const ApplianceConfig& config) {
                                                              server.key_pem}));
 
   // Open the store once: creates and migrates the catalog the registry uses.
-  KeySource key;
-  key.key_file = config.key_file;
   CAIRN_ASSIGN_OR_RETURN(auto store, Store::Open(DefaultFileSystem(), config.store_dir, key));
   CAIRN_ASSIGN_OR_RETURN(auto registry, Registry::Open(store->catalog().path(), DefaultClock()));
   CAIRN_ASSIGN_OR_RETURN(auto token, registry->CreateApiToken("bootstrap admin", Role::kAdmin));
-  CAIRN_RETURN_IF_ERROR(registry->Audit("local:init", "appliance.init", config.state_dir.string(),
-                                        "ok", {{"admin_token_id", token.first.id}}));
+  CAIRN_RETURN_IF_ERROR(registry->Audit("local:init",
+                                        store_exists ? "appliance.init.adopt_store" : "appliance.init",
+                                        config.state_dir.string(), "ok",
+                                        {{"admin_token_id", token.first.id}}));
   FirstBootReport report;
   report.admin_token = token.second;
   report.ca_sha256_hex = authority.sha256_hex();
   report.store_id = store->config().StoreIdHex();
+  report.adopted_store = store_exists;
   return report;
 }
 

@@ -36,18 +36,22 @@ int main(int argc, char** argv) {
 
   auto* init = app.add_subcommand("init", "first boot: create store, keys, CA, certificates and an admin token");
   init->add_option("--config", config_path, "appliance configuration file")->capture_default_str();
+  cairn::FirstBootOptions init_options;
+  init->add_flag("--adopt-store", init_options.adopt_store,
+                 "take the store already at store_dir (re-seeded from a replica) once key_file opens it");
   init->callback([&] {
     auto config = cairn::LoadApplianceConfig(config_path);
     if (!config.ok()) {
       exit_code = Fail(config.error());
       return;
     }
-    auto report = cairn::InitAppliance(*config);
+    auto report = cairn::InitAppliance(*config, init_options);
     if (!report.ok()) {
       exit_code = Fail(report.error());
       return;
     }
-    std::printf("appliance initialised (store %s)\n", report->store_id.c_str());
+    std::printf("appliance initialised (store %s%s)\n", report->store_id.c_str(),
+                report->adopted_store ? ", adopted" : "");
     std::printf("CA fingerprint (sha256): %s\n", report->ca_sha256_hex.c_str());
     std::printf("admin API token (shown once, keep it safe):\n%s\n", report->admin_token.c_str());
     std::printf("next: export the recovery kit with `cairnctl key export --store %s --key-file %s`\n",

@@ -23,7 +23,7 @@ Result<NewChunk> ChunkSizes(Store& store, const ChunkId& id) {
 
 }  // namespace
 
-Result<RebuildReport> RebuildCatalog(Store& store) {
+Result<RebuildReport> RebuildCatalog(Store& store, const RebuildOptions& options) {
   RebuildReport report;
   CAIRN_ASSIGN_OR_RETURN(auto files, store.ListManifestFiles());
   std::unordered_set<ChunkId, ChunkIdHash> indexed;
@@ -41,7 +41,11 @@ Result<RebuildReport> RebuildCatalog(Store& store) {
     for (const ChunkId& c : referenced) {
       if (indexed.contains(c)) continue;
       auto sizes = ChunkSizes(store, c);
-      if (!sizes.ok()) {
+      std::optional<NewChunk> elsewhere;
+      if (!sizes.ok() && options.absent_chunk) elsewhere = options.absent_chunk(c);
+      if (elsewhere) {
+        new_chunks.push_back(*elsewhere);
+      } else if (!sizes.ok()) {
         report.missing_chunks.push_back(c.Hex() + " (snapshot " + name + "/" + id + ")");
         new_chunks.push_back(NewChunk{c, 0, 0});  // indexed so verify names it
       } else {

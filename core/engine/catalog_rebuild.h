@@ -6,6 +6,8 @@
 // reported, not invented. Run on a Store opened with fresh_catalog=true.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,14 @@ struct RebuildReport {
   std::vector<std::string> missing_chunks;        // "id (snapshot name/id)"
 };
 
-Result<RebuildReport> RebuildCatalog(Store& store);
+struct RebuildOptions {
+  // For a chunk whose file is not in the store: its sizes when it is known
+  // to be elsewhere -- a store attached to a replica (sync/recovery) fetches
+  // such chunks when they are first read. The chunk is then indexed with
+  // these sizes and not reported missing. Unset, or nullopt: missing.
+  std::function<std::optional<NewChunk>(const ChunkId&)> absent_chunk;
+};
+
+Result<RebuildReport> RebuildCatalog(Store& store, const RebuildOptions& options = {});
 
 }  // namespace cairn

@@ -67,39 +67,46 @@ Result<VerifyReport> RunVerify(Store& store, int threads, JobProgress* progress)
   report.bytes_checked = bytes;
 
   // Pass 3: who depends on each damaged chunk.
+  for (auto& [id, problem] : bad) report.damaged_chunks.push_back(DamagedChunk{id, problem, {}});
   if (!bad.empty()) {
-    std::unordered_map<ChunkId, std::size_t, ChunkIdHash> bad_index;
-    for (auto& [id, problem] : bad) {
-      bad_index.emplace(id, report.damaged_chunks.size());
-      report.damaged_chunks.push_back(DamagedChunk{id, problem, {}});
-    }
-    for (const SnapshotRecord* snap : readable) {
-      auto m = store.ReadManifest(snap->name, snap->id);
-      if (!m.ok()) continue;  // was readable a moment ago; reported if it stays damaged
-      std::unordered_map<std::size_t, DamagedChunk::Use> uses;
-      for (const TreeEntry& e : m->entries) {
-        std::unordered_set<std::size_t> hit;
-        for (const ChunkSlice& s : e.content) {
-          auto it = bad_index.find(s.id);
-          if (it != bad_index.end()) hit.insert(it->second);
-        }
-        for (std::size_t k : hit) {
-          DamagedChunk::Use& use = uses[k];
-          use.snapshot_id = snap->id;
-          use.name = snap->name;
-          if (use.files.size() < VerifyReport::kMaxFilesListed) {
-            use.files.push_back(e.path);
-          } else {
-            ++use.more_files;
-          }
-        }
-      }
-      for (auto& [k, use] : uses) report.damaged_chunks[k].used_by.push_back(std::move(use));
-    }
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const SnapshotRecord* snap : readable) names.emplace_back(snap->name, snap->id);
+    AttributeDamagedChunks(store, names, report.damaged_chunks);
   }
   Status marked = store.catalog().MarkVerified(good, DefaultClock().NowUnixNanos());
   if (!marked.ok()) return marked.WithContext("verify: record results in the catalog");
   return report;
+}
+
+void AttributeDamagedChunks(Store& store,
+                            const std::vector<std::pair<std::string, std::string>>& snapshots,
+                            std::vector<DamagedChunk>& chunks) {
+  if (chunks.empty()) return;
+  std::unordered_map<ChunkId, std::size_t, ChunkIdHash> index;
+  for (std::size_t k = 0; k < chunks.size(); ++k) index.emplace(chunks[k].id, k);
+  for (const auto& [name, id] : snapshots) {
+    auto m = store.ReadManifest(name, id);
+    if (!m.ok()) continue;  // reported by whoever listed it, if it stays damaged
+    std::unordered_map<std::size_t, DamagedChunk::Use> uses;
+    for (const TreeEntry& e : m->entries) {
+      std::unordered_set<std::size_t> hit;
+      for (const ChunkSlice& s : e.content) {
+        auto it = index.find(s.id);
+        if (it != index.end()) hit.insert(it->second);
+      }
+      for (std::size_t k : hit) {
+        DamagedChunk::Use& use = uses[k];
+        use.snapshot_id = id;
+        use.name = name;
+        if (use.files.size() < VerifyReport::kMaxFilesListed) {
+          use.files.push_back(e.path);
+        } else {
+          ++use.more_files;
+        }
+      }
+    }
+    for (auto& [k, use] : uses) chunks[k].used_by.push_back(std::move(use));
+  }
 }
 
 }  // namespace cairn

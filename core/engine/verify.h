@@ -36,4 +36,13 @@ struct VerifyReport {
 
 Result<VerifyReport> RunVerify(Store& store, int threads = 0, JobProgress* progress = nullptr);
 
+// Fills the used_by of each chunk in `chunks`: which of `snapshots`
+// ((name, id) pairs) use it, and in which files (at most kMaxFilesListed
+// each). A manifest that cannot be read is skipped: whoever listed it
+// reports that damage. Also used by replica recovery for chunks a replica
+// lacks.
+void AttributeDamagedChunks(Store& store,
+                            const std::vector<std::pair<std::string, std::string>>& snapshots,
+                            std::vector<DamagedChunk>& chunks);
+
 }  // namespace cairn

@@ -18,6 +18,9 @@ class ChunkReader {
       : store_(store), opener_(store.keys().data), hasher_(store.keys().id) {}
 
   Result<Bytes> Read(const ChunkId& id);
+  // The same proof for sealed bytes that came from elsewhere (a replica),
+  // before they are trusted or stored.
+  Result<Bytes> Open(const ChunkId& id, ByteSpan sealed);
 
  private:
   Store& store_;
