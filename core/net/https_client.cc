@@ -11,6 +11,7 @@
 #include <cctype>
 #include <exception>
 #include <limits>
+#include <type_traits>
 
 #include "core/base/c_deleter.h"
 #include "core/base/log.h"
@@ -154,9 +155,7 @@ Result<http::request<http::string_body>> BuildRequest(const HttpsRequest& spec,
   }
   req.target(spec.target);
   // The Host header omits the default port, as browsers do.
-  std::string host = FormatHostPort(endpoint);
-  if (endpoint.port == kDefaultHttpsPort) host.resize(host.rfind(':'));
-  req.set(http::field::host, host);
+  req.set(http::field::host, HostHeaderValue(endpoint));
   req.set(http::field::user_agent, "cairn");
   if (!spec.content_type.empty()) {
     if (HasControlChars(spec.content_type)) {
@@ -191,9 +190,10 @@ struct HttpsClient::State {
   // Declaration order is destruction order reversed: the stream uses the
   // context and the io_context, so it must go first.
   asio::io_context io{1};
-  std::unique_ptr<ssl::context> ssl_ctx;
-  std::unique_ptr<TlsStream> stream;  // null: not connected
-  beast::flat_buffer buffer;          // bytes read past the last parsed response
+  std::unique_ptr<ssl::context> ssl_ctx;            // null for plain HTTP
+  std::unique_ptr<TlsStream> stream;                // null: not connected over TLS
+  std::unique_ptr<beast::tcp_stream> plain_stream;  // null: not connected over plain HTTP
+  beast::flat_buffer buffer;                        // bytes read past the last parsed response
   std::array<char, kBodyPieceBytes> piece;
 };
 
@@ -201,9 +201,12 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::Create(HttpsClientOptions opti
   if (options.endpoint.host.empty() || options.endpoint.port == 0) {
     return Status::InvalidArgument("HTTPS client needs a host and a port (see ParseHttpsUrl)");
   }
-  if (options.ca_pem.empty()) {
+  if (options.endpoint.tls && options.ca_pem.empty() && !options.use_system_trust_store) {
     return Status::InvalidArgument(
         "HTTPS client needs the CA certificate that issued the server's certificate (ca_pem)");
+  }
+  if (!options.endpoint.tls && !options.client_cert_pem.empty()) {
+    return Status::InvalidArgument("a client certificate needs an https:// endpoint");
   }
   if (options.timeout <= std::chrono::milliseconds::zero()) {
     return Status::InvalidArgument("HTTPS client timeout must be positive");
@@ -217,10 +220,18 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::Create(HttpsClientOptions opti
   } catch (const std::exception& e) {
     return Status::IoError(std::string("create HTTPS client: ") + e.what());
   }
-  CAIRN_ASSIGN_OR_RETURN(state->ssl_ctx, net_internal::NewTlsClientContext(/*verify_peer=*/true));
-  CAIRN_RETURN_IF_ERROR(LoadTrustAnchors(*state->ssl_ctx, options.ca_pem));
-  CAIRN_RETURN_IF_ERROR(
-      LoadClientCertificate(*state->ssl_ctx, options.client_cert_pem, options.client_key_pem));
+  if (options.endpoint.tls) {
+    CAIRN_ASSIGN_OR_RETURN(state->ssl_ctx, net_internal::NewTlsClientContext(/*verify_peer=*/true));
+    if (!options.ca_pem.empty()) {
+      CAIRN_RETURN_IF_ERROR(LoadTrustAnchors(*state->ssl_ctx, options.ca_pem));
+    }
+    if (options.use_system_trust_store &&
+        SSL_CTX_set_default_verify_paths(state->ssl_ctx->native_handle()) != 1) {
+      return Status::IoError("load the system's CA certificates: " + DrainOpenSslErrors());
+    }
+    CAIRN_RETURN_IF_ERROR(
+        LoadClientCertificate(*state->ssl_ctx, options.client_cert_pem, options.client_key_pem));
+  }
   state->verify_name = options.server_name.empty() ? options.endpoint.host : options.server_name;
   state->options = std::move(options);
   return std::unique_ptr<HttpsClient>(new HttpsClient(std::move(state)));
@@ -233,7 +244,10 @@ HttpsClient::~HttpsClient() { Close(); }
 const HttpsEndpoint& HttpsClient::endpoint() const { return state_->options.endpoint; }
 
 void HttpsClient::Close() {
-  if (!state_->stream) return;
+  if (!state_->stream) {
+    Abandon();  // plain HTTP has no closing handshake
+    return;
+  }
   try {
     net_internal::ShutdownTls(state_->io, *state_->stream,
                               std::min(state_->options.timeout, kMaxShutdownWait));
@@ -245,22 +259,35 @@ void HttpsClient::Close() {
 }
 
 void HttpsClient::Abandon() {
+  error_code ignored;
   if (state_->stream) {
-    error_code ignored;
     beast::get_lowest_layer(*state_->stream).socket().close(ignored);
     state_->stream.reset();
+  }
+  if (state_->plain_stream) {
+    state_->plain_stream->socket().close(ignored);
+    state_->plain_stream.reset();
   }
   state_->buffer.clear();
 }
 
 Status HttpsClient::Connect() {
   const HttpsClientOptions& o = state_->options;
-  CAIRN_ASSIGN_OR_RETURN(state_->stream, net_internal::ConnectTls(state_->io, *state_->ssl_ctx,
-                                                                  o.endpoint, state_->verify_name,
-                                                                  state_->verify_name, o.timeout));
+  HttpsEndpoint connect_to = o.endpoint;
+  if (!o.connect_host.empty()) connect_to.host = o.connect_host;
   state_->buffer.clear();
+  if (!o.endpoint.tls) {
+    CAIRN_ASSIGN_OR_RETURN(state_->plain_stream,
+                           net_internal::ConnectTcp(state_->io, connect_to, o.timeout));
+    Log(LogLevel::kDebug, "https_connected",
+        {{"peer", FormatHostPort(connect_to)}, {"tls", "none"}});
+    return Status::Ok();
+  }
+  CAIRN_ASSIGN_OR_RETURN(state_->stream, net_internal::ConnectTls(state_->io, *state_->ssl_ctx,
+                                                                  connect_to, state_->verify_name,
+                                                                  state_->verify_name, o.timeout));
   Log(LogLevel::kDebug, "https_connected",
-      {{"peer", FormatHostPort(o.endpoint)},
+      {{"peer", FormatHostPort(connect_to)},
        {"tls", SSL_get_version(state_->stream->native_handle())}});
   return Status::Ok();
 }
@@ -271,32 +298,36 @@ Result<HttpsResponse> HttpsClient::Send(const HttpsRequest& request) {
     body.append(piece);
     return Status::Ok();
   };
-  CAIRN_ASSIGN_OR_RETURN(HttpsResponse response, SendWithRetry(request, append, true));
+  CAIRN_ASSIGN_OR_RETURN(HttpsResponse response, SendWithRetry(request, append, {}, true));
   response.body = std::move(body);
   return response;
 }
 
 Result<HttpsResponse> HttpsClient::SendStreaming(
-    const HttpsRequest& request, const std::function<Status(std::string_view)>& on_body) {
-  return SendWithRetry(request, on_body, false);
+    const HttpsRequest& request, const std::function<Status(std::string_view)>& on_body,
+    const HeaderCheck& on_header) {
+  return SendWithRetry(request, on_body, on_header, false);
 }
 
 namespace {
 
-// One request/response exchange on an open connection. Sets `*stale` when
-// the failure shows the server had closed the connection before reading
-// the request (nothing of a response arrived).
+// One request/response exchange on an open connection (a TlsStream, or a
+// beast::tcp_stream for plain HTTP). Sets `*stale` when the failure shows the
+// server had closed the connection before reading the request (nothing of a
+// response arrived).
+template <typename Stream>
 struct Exchange {
   asio::io_context& io;
-  TlsStream& stream;
+  Stream& stream;
   beast::flat_buffer& buffer;
   std::array<char, kBodyPieceBytes>& piece;
   const HttpsClientOptions& options;
   bool limit_body;
 
   Result<HttpsResponse> Run(http::request<http::string_body>& req,
-                           const std::function<Status(std::string_view)>& on_body, bool* stale,
-                           bool* keep_alive) {
+                            const std::function<Status(std::string_view)>& on_body,
+                            const HttpsClient::HeaderCheck& on_header, bool* stale,
+                            bool* keep_alive) {
     const HttpsEndpoint& ep = options.endpoint;
     const std::string what_prefix =
         std::string(Std(req.method_string())) + " " + std::string(Std(req.target())) + ": ";
@@ -353,6 +384,7 @@ struct Exchange {
     if (auto it = response.headers.find("content-type"); it != response.headers.end()) {
       response.content_type = it->second;
     }
+    if (on_header) CAIRN_RETURN_IF_ERROR(on_header(response));
 
     // Bounded: each pass either consumes body bytes, ends the body, or fails
     // (a stalled server times out after options.timeout).
@@ -400,8 +432,8 @@ struct Exchange {
 
 }  // namespace
 
-Result<HttpsResponse> HttpsClient::SendWithRetry(const HttpsRequest& spec,
-                                                const BodySink& on_body, bool limit_body) {
+Result<HttpsResponse> HttpsClient::SendWithRetry(const HttpsRequest& spec, const BodySink& on_body,
+                                                 const HeaderCheck& on_header, bool limit_body) {
   CAIRN_ASSIGN_OR_RETURN(auto req, BuildRequest(spec, state_->options.endpoint));
   // Exceptions do not escape: Beast reports expected failures through
   // error_code; what remains (bad_alloc) ends this request and the connection.
@@ -409,13 +441,17 @@ Result<HttpsResponse> HttpsClient::SendWithRetry(const HttpsRequest& spec,
     // At most two attempts: the second only after a reused connection
     // proved to have been closed by the server while idle.
     for (int attempt = 0; attempt < 2; ++attempt) {
-      const bool reused = state_->stream != nullptr;
+      const bool reused = state_->stream != nullptr || state_->plain_stream != nullptr;
       if (!reused) CAIRN_RETURN_IF_ERROR(Connect());
       bool stale = false;
       bool keep_alive = false;
-      Exchange exchange{state_->io,    *state_->stream, state_->buffer,
-                        state_->piece, state_->options, limit_body};
-      Result<HttpsResponse> result = exchange.Run(req, on_body, &stale, &keep_alive);
+      auto run = [&](auto& stream) {
+        Exchange<std::remove_reference_t<decltype(stream)>> exchange{
+            state_->io, stream, state_->buffer, state_->piece, state_->options, limit_body};
+        return exchange.Run(req, on_body, on_header, &stale, &keep_alive);
+      };
+      Result<HttpsResponse> result =
+          state_->stream ? run(*state_->stream) : run(*state_->plain_stream);
       if (result.ok()) {
         if (!keep_alive) Close();
         return result;

@@ -15,6 +15,9 @@
 // request spec is InvalidArgument; a response over a limit is IoError naming
 // the limit.
 //
+// Plain HTTP: an endpoint with tls == false (ParseHttpUrl, for S3 servers
+// inside a site) is spoken to without TLS; everything else above holds.
+//
 // Thread-safety: a client is used by one thread at a time (it owns a private
 // io_context and runs it inside each call). Separate clients are independent.
 #pragma once
@@ -36,11 +39,20 @@ namespace cairn {
 
 struct HttpsClientOptions {
   HttpsEndpoint endpoint;
-  std::string ca_pem;           // trust anchor(s) for the server certificate; required
+  std::string ca_pem;  // trust anchor(s) for the server certificate; required for
+                       // TLS unless use_system_trust_store
+  // Trust the system's CA store (OpenSSL's default paths) in addition to
+  // ca_pem. Never for an appliance (its CA is private and pinned); for public
+  // services such as AWS S3.
+  bool use_system_trust_store = false;
   std::string client_cert_pem;  // optional client certificate chain (mTLS), leaf first ...
   std::string client_key_pem;   // ... and its private key; both or neither
   std::string server_name;      // name the server certificate must carry; empty: endpoint.host
                                 // (an IP literal is matched against the IP SANs)
+  // Connect to this host instead of endpoint.host (as curl --connect-to);
+  // the Host header and the certificate check still use endpoint.host.
+  // Empty: endpoint.host.
+  std::string connect_host;
   std::chrono::milliseconds timeout{30000};       // per network step, see above
   std::uint64_t max_response_body = 64ull << 20;  // Send() refuses larger bodies
 };
@@ -92,8 +104,13 @@ class HttpsClient {
   // e.g. a tar stream. No total size limit applies here: `on_body` bounds
   // what it accepts. An error from `on_body` is returned as is and closes the
   // connection. The returned response's body is empty.
+  // `on_header`, when given, sees the status and headers before any body
+  // byte is read (e.g. to refuse a Content-Length over a limit); an error
+  // from it is returned as is and closes the connection.
+  using HeaderCheck = std::function<Status(const HttpsResponse& head)>;
   Result<HttpsResponse> SendStreaming(const HttpsRequest& request,
-                                     const std::function<Status(std::string_view)>& on_body);
+                                      const std::function<Status(std::string_view)>& on_body,
+                                      const HeaderCheck& on_header = {});
 
   // Closes the connection (TLS close_notify, bounded by the timeout, then the
   // socket). The client stays usable: the next Send reconnects.
@@ -109,7 +126,7 @@ class HttpsClient {
 
   using BodySink = std::function<Status(std::string_view)>;
   Result<HttpsResponse> SendWithRetry(const HttpsRequest& request, const BodySink& on_body,
-                                     bool limit_body);
+                                      const HeaderCheck& on_header, bool limit_body);
   Status Connect();
   // Drops the connection without a TLS shutdown (after an error the stream
   // cannot be trusted to complete one).

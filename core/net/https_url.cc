@@ -66,19 +66,33 @@ std::string FormatHostPort(const HttpsEndpoint& endpoint) {
   return out;
 }
 
-Result<HttpsEndpoint> ParseHttpsUrl(std::string_view url) {
-  constexpr std::string_view kHint =
-      "write it as https://host:port (for example https://10.0.0.2:8443)";
+std::string HostHeaderValue(const HttpsEndpoint& endpoint) {
+  std::string host = FormatHostPort(endpoint);
+  if (endpoint.port == (endpoint.tls ? kDefaultHttpsPort : kDefaultHttpPort)) {
+    host.resize(host.rfind(':'));
+  }
+  return host;
+}
+
+namespace {
+
+Result<HttpsEndpoint> ParseUrl(std::string_view url, bool allow_http) {
+  const std::string_view kHint =
+      allow_http ? "write it as http://host:port or https://host:port (for example "
+                   "https://10.0.0.2:8443)"
+                 : "write it as https://host:port (for example https://10.0.0.2:8443)";
   std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
     return Refuse(url, std::string("no scheme; ") + std::string(kHint));
   }
   std::string scheme = Lower(url.substr(0, scheme_end));
-  if (scheme == "http") {
+  HttpsEndpoint endpoint;
+  if (scheme == "http" && allow_http) {
+    endpoint.tls = false;
+  } else if (scheme == "http") {
     return Refuse(url, std::string("plain http:// is refused: the appliance only speaks HTTPS; ") +
                            std::string(kHint));
-  }
-  if (scheme != "https") {
+  } else if (scheme != "https") {
     return Refuse(url, "unsupported scheme '" + scheme + "'; " + std::string(kHint));
   }
 
@@ -91,7 +105,6 @@ Result<HttpsEndpoint> ParseHttpsUrl(std::string_view url) {
     return Refuse(url, "credentials in the URL are not allowed");
   }
 
-  HttpsEndpoint endpoint;
   std::string_view port_text;
   if (!rest.empty() && rest.front() == '[') {
     std::size_t close = rest.find(']');
@@ -126,7 +139,7 @@ Result<HttpsEndpoint> ParseHttpsUrl(std::string_view url) {
   }
 
   if (port_text.empty()) {
-    endpoint.port = kDefaultHttpsPort;
+    endpoint.port = endpoint.tls ? kDefaultHttpsPort : kDefaultHttpPort;
   } else {
     unsigned long port = 0;
     for (char c : port_text) {
@@ -142,5 +155,11 @@ Result<HttpsEndpoint> ParseHttpsUrl(std::string_view url) {
   }
   return endpoint;
 }
+
+}  // namespace
+
+Result<HttpsEndpoint> ParseHttpsUrl(std::string_view url) { return ParseUrl(url, false); }
+
+Result<HttpsEndpoint> ParseHttpUrl(std::string_view url) { return ParseUrl(url, true); }
 
 }  // namespace cairn

@@ -155,11 +155,9 @@ Result<std::unique_ptr<ssl::context>> NewTlsClientContext(bool verify_peer) {
   return ctx;
 }
 
-Result<std::unique_ptr<TlsStream>> ConnectTls(asio::io_context& io, ssl::context& ctx,
-                                              const HttpsEndpoint& endpoint,
-                                              std::string_view verify_name,
-                                              std::string_view sni_name,
-                                              std::chrono::milliseconds timeout) {
+Result<std::unique_ptr<beast::tcp_stream>> ConnectTcp(asio::io_context& io,
+                                                      const HttpsEndpoint& endpoint,
+                                                      std::chrono::milliseconds timeout) {
   std::vector<tcp::endpoint> endpoints;
   {
     error_code ec;
@@ -171,28 +169,41 @@ Result<std::unique_ptr<TlsStream>> ConnectTls(asio::io_context& io, ssl::context
     }
   }
 
+  std::unique_ptr<beast::tcp_stream> stream;
+  try {
+    stream = std::make_unique<beast::tcp_stream>(io);
+  } catch (const std::exception& e) {
+    return Status::IoError(std::string("create TCP stream: ") + e.what());
+  }
+  bool done = false;
+  error_code result;
+  stream->expires_after(timeout);
+  stream->async_connect(endpoints, [&](const error_code& ec, const tcp::endpoint&) {
+    result = ec;
+    done = true;
+  });
+  RunUntilDone(io, done);
+  if (result) return NetworkError("connect to", endpoint, result, timeout);
+  // Requests are small writes answered at once: without TCP_NODELAY, Nagle
+  // plus the peer's delayed ACK add ~40 ms to many round trips.
+  error_code ignored;
+  stream->socket().set_option(tcp::no_delay(true), ignored);
+  stream->expires_never();
+  return stream;
+}
+
+Result<std::unique_ptr<TlsStream>> ConnectTls(asio::io_context& io, ssl::context& ctx,
+                                              const HttpsEndpoint& endpoint,
+                                              std::string_view verify_name,
+                                              std::string_view sni_name,
+                                              std::chrono::milliseconds timeout) {
+  CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<beast::tcp_stream> tcp_stream,
+                         ConnectTcp(io, endpoint, timeout));
   std::unique_ptr<TlsStream> stream;
   try {
-    stream = std::make_unique<TlsStream>(io, ctx);  // throws if SSL_new fails
+    stream = std::make_unique<TlsStream>(std::move(*tcp_stream), ctx);  // throws if SSL_new fails
   } catch (const std::exception& e) {
     return Status::IoError(std::string("create TLS stream: ") + e.what());
-  }
-
-  {
-    bool done = false;
-    error_code result;
-    beast::get_lowest_layer(*stream).expires_after(timeout);
-    beast::get_lowest_layer(*stream).async_connect(endpoints,
-                                                   [&](const error_code& ec, const tcp::endpoint&) {
-                                                     result = ec;
-                                                     done = true;
-                                                   });
-    RunUntilDone(io, done);
-    if (result) return NetworkError("connect to", endpoint, result, timeout);
-    // Requests are small writes answered at once: without TCP_NODELAY, Nagle
-    // plus the peer's delayed ACK add ~40 ms to many round trips.
-    error_code ignored;
-    beast::get_lowest_layer(*stream).socket().set_option(tcp::no_delay(true), ignored);
   }
 
   SSL* ssl = stream->native_handle();

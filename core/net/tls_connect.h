@@ -47,8 +47,16 @@ Status LoadTrustAnchors(ssl::context& ctx, std::string_view pem);
 Status LoadClientCertificate(ssl::context& ctx, std::string_view cert_pem,
                              std::string_view key_pem);
 
-// Resolves `endpoint` (IP literals skip the resolver), connects TCP, and runs
-// the TLS client handshake, each step bounded by `timeout`.
+// Resolves `endpoint` (IP literals skip the resolver) and connects TCP
+// (TCP_NODELAY set), each step bounded by `timeout`. Network failures are
+// Unavailable naming host:port and the failed step. The plain-HTTP path of
+// HttpsClient (S3 endpoints) stops here; ConnectTls goes on.
+Result<std::unique_ptr<beast::tcp_stream>> ConnectTcp(asio::io_context& io,
+                                                      const HttpsEndpoint& endpoint,
+                                                      std::chrono::milliseconds timeout);
+
+// Connects TCP as ConnectTcp does, then runs the TLS client handshake,
+// bounded by `timeout` too.
 //
 // With a non-empty `verify_name` the server certificate must chain to the
 // context's trust anchors and name `verify_name` (an IP literal is matched
