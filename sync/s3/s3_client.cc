@@ -35,11 +35,15 @@ std::optional<std::uint64_t> ContentLength(const HttpsResponse& r) {
   return n;
 }
 
+// "2030-01-01T00:00:00Z", as Object Lock dates are written.
+std::string RetainUntil(const S3ObjectLock& lock) {
+  return FormatUtc(lock.retain_until_unix, "%Y-%m-%dT%H:%M:%SZ");
+}
+
 void AddLockHeaders(const std::optional<S3ObjectLock>& lock, HttpParams& headers) {
   if (!lock) return;
   headers.emplace_back("x-amz-object-lock-mode", lock->mode);
-  headers.emplace_back("x-amz-object-lock-retain-until-date",
-                       FormatUtc(lock->retain_until_unix, "%Y-%m-%dT%H:%M:%SZ"));
+  headers.emplace_back("x-amz-object-lock-retain-until-date", RetainUntil(*lock));
 }
 
 // Parses a 2xx answer's body; a malformed one is refused naming the request.
@@ -343,6 +347,19 @@ Result<S3Retention> S3Client::GetObjectRetention(std::string_view key,
   r.bare_404_code = "NoSuchKey";
   CAIRN_ASSIGN_OR_RETURN(Response response, Execute(r));
   return Parsed(ParseObjectRetention, response.http.body, r.what);
+}
+
+Status S3Client::PutObjectRetention(std::string_view key, std::string_view version_id,
+                                    const S3ObjectLock& lock) {
+  const std::string xml = RetentionXml(lock.mode, RetainUntil(lock));
+  CAIRN_ASSIGN_OR_RETURN(std::string md5, ContentMd5Base64(AsBytes(xml)));
+  Request r{"PUT", options_.address.ObjectPath(key), {{"retention", ""}}};
+  if (!version_id.empty()) r.query.emplace_back("versionId", std::string(version_id));
+  r.body = AsBytes(xml);
+  r.headers.emplace_back("Content-MD5", std::move(md5));
+  r.what = "set the retention of " + options_.address.Describe(key);
+  r.bare_404_code = "NoSuchKey";
+  return Execute(r).status();
 }
 
 }  // namespace cairn

@@ -115,6 +115,12 @@ class S3Client {
   // version under Object Lock retention is PermissionDenied saying so.
   Status DeleteObject(std::string_view key, std::string_view version_id = "");
   Result<S3Retention> GetObjectRetention(std::string_view key, std::string_view version_id);
+  // Sets one version's retention (PUT ?retention): how a multipart upload
+  // gets its lock on servers that ignore lock headers on
+  // CreateMultipartUpload (Ceph RGW 16). Repeating the date it already has,
+  // or extending it, is allowed in COMPLIANCE mode; shortening is refused.
+  Status PutObjectRetention(std::string_view key, std::string_view version_id,
+                            const S3ObjectLock& lock);
 
  private:
   struct Request;

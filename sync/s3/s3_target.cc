@@ -104,7 +104,17 @@ Status S3Target::PutMultipart(const std::string& object_key, ByteSpan data,
       s = etag.error();
     }
   }
-  if (s.ok()) s = client_->CompleteMultipartUpload(object_key, upload_id, parts).status();
+  if (s.ok()) {
+    auto done = client_->CompleteMultipartUpload(object_key, upload_id, parts);
+    if (!done.ok()) {
+      s = done.error();
+    } else if (lock) {
+      // Ceph RGW 16 ignores the lock headers of CreateMultipartUpload; the
+      // retention is set on the new version explicitly (on S3 itself this
+      // repeats the date it already has, which COMPLIANCE allows).
+      return client_->PutObjectRetention(object_key, done->version_id, *lock);
+    }
+  }
   if (!s.ok()) {
     // Parts left behind cost storage until a lifecycle rule removes them;
     // the failure that matters is the upload's, returned below.

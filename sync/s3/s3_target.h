@@ -6,9 +6,11 @@
 // half-written object ever shows under its key). With PutOptions::
 // retain_until_unix set and Object Lock enabled on the bucket (learnt by
 // Probe, or on first need), objects are written in COMPLIANCE mode retained
-// until then. Delete on such a (necessarily versioned) bucket deletes every
-// version of the key for good, and is PermissionDenied while one is
-// retained; on other buckets it is one DELETE.
+// until then (a multipart object also through PutObjectRetention: Ceph RGW
+// 16 ignores lock headers on CreateMultipartUpload). Delete on such a
+// (necessarily versioned) bucket deletes every version of the key for good,
+// and is PermissionDenied while one is retained; on other buckets it is one
+// DELETE.
 //
 // Thread-safety: one object per thread (ReplicaTarget).
 #pragma once

@@ -206,6 +206,11 @@ std::string CompleteMultipartUploadXml(const std::vector<S3CompletedPart>& parts
   return out;
 }
 
+std::string RetentionXml(std::string_view mode, std::string_view retain_until) {
+  return "<Retention xmlns=\"" + std::string(kXmlns) + "\"><Mode>" + Escape(mode) +
+         "</Mode><RetainUntilDate>" + Escape(retain_until) + "</RetainUntilDate></Retention>";
+}
+
 std::string CreateBucketXml(std::string_view region) {
   if (region.empty() || region == "us-east-1") return "";
   return "<CreateBucketConfiguration xmlns=\"" + std::string(kXmlns) + "\"><LocationConstraint>" +

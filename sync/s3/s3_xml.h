@@ -87,6 +87,9 @@ Result<std::optional<S3Error>> ParseCompleteMultipartUpload(std::string_view xml
 
 // Request bodies.
 std::string CompleteMultipartUploadXml(const std::vector<S3CompletedPart>& parts);
+// <Retention><Mode>..</Mode><RetainUntilDate>..</RetainUntilDate></Retention>
+// for PutObjectRetention.
+std::string RetentionXml(std::string_view mode, std::string_view retain_until);
 // A CreateBucketConfiguration naming the region, or "" for us-east-1 (which
 // S3 wants without one).
 std::string CreateBucketXml(std::string_view region);

@@ -223,7 +223,9 @@ TEST_CASE(
     "their version cannot be deleted",
     "[integration][s3]") {
   TempDir dir;
-  const auto settings = NewRgwTarget(dir.path(), "locked", "site-b");
+  auto settings = NewRgwTarget(dir.path(), "locked", "site-b");
+  settings.part_size = 5ull << 20;
+  settings.multipart_threshold = 5ull << 20;
   CreateBucket(settings, /*object_lock=*/true);
   auto target = OpenTarget(settings);
   auto probe = target->Probe();
@@ -261,6 +263,16 @@ TEST_CASE(
   auto still = target->Get(key, 1 << 20);
   REQUIRE(still.ok());
   CHECK(*still == data);
+
+  // A multipart upload is locked too (the headers go on its creation).
+  const std::string big_key = "snapshots/web/00000000000000dd";
+  RequireOk(target->Put(big_key, Pattern(6ull << 20, 10), locked));
+  auto big_head = client->HeadObject("site-b/" + big_key);
+  INFO(big_head.status().ToString());
+  REQUIRE(big_head.ok());
+  CHECK(big_head->etag.find("-2\"") != std::string::npos);
+  CHECK(big_head->lock_mode == "COMPLIANCE");
+  CHECK(target->Delete(big_key).IsPermissionDenied());
 
   // Without retain_until no lock is sent, and Delete removes every version.
   const std::string free_key = ChunkKey('d');

@@ -195,6 +195,11 @@ TEST_CASE("S3 XML: request bodies are well-formed with their values escaped", "[
   }
   CHECK(seen == std::vector<std::pair<int, std::string>>{{1, "\"etag-1\""}, {2, "\"a<b&c\""}});
 
+  auto retention = ParseObjectRetention(RetentionXml("COMPLIANCE", "2030-01-02T03:04:05Z"));
+  REQUIRE(retention.ok());
+  CHECK(retention->mode == "COMPLIANCE");
+  CHECK(retention->retain_until == "2030-01-02T03:04:05Z");
+
   CHECK(CreateBucketXml("us-east-1").empty());
   CHECK(Contains(CreateBucketXml("eu-central-1"),
                  "<LocationConstraint>eu-central-1</LocationConstraint>"));
