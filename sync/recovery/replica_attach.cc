@@ -64,6 +64,9 @@ Result<std::unique_ptr<Store>> UnlockStore(FileSystem& fs, const AttachRequest& 
     return Store::Open(fs, request.store_dir, KeySource{request.key_file, std::nullopt});
   }
   CAIRN_ASSIGN_OR_RETURN(auto store, Store::OpenWithMasterKey(fs, request.store_dir, request.master));
+  if (request.key_file.has_parent_path()) {
+    CAIRN_RETURN_IF_ERROR(fs.CreateDirectories(request.key_file.parent_path()));
+  }
   CAIRN_RETURN_IF_ERROR(store->AddKeyFile(request.key_file));
   *created_key = true;
   return store;
