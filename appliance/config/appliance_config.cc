@@ -152,6 +152,8 @@ std::vector<ConfigReader::Section> ConfigReader::Sections() {
       {"enrollment",
        {{"token_ttl", duration(&out_.default_token_ttl, kMinute, 365 * kDay)},
         {"agent_cert_validity", duration(&out_.agent_cert_validity, kHour, 3650 * kDay)}}},
+      {"replication",
+       {{"synchronous_timeout", duration(&out_.synchronous_timeout, seconds(1), kDay)}}},
       {"log",
        {{"level",
          [this](const toml::node& n, const std::string& k) {

@@ -68,6 +68,11 @@ struct ApplianceConfig {
   std::chrono::seconds default_token_ttl{24 * 3600};          // lifetime of a new enrollment token
   std::chrono::seconds agent_cert_validity{365 * 24 * 3600};  // lifetime of an agent certificate
 
+  // [replication]: targets themselves are managed with `cairnctl target`.
+  // How long a commit waits for a synchronous target before it reports the
+  // snapshot as replicated asynchronously (and says so).
+  std::chrono::seconds synchronous_timeout{600};
+
   // [log]
   std::string log_level = "info";  // debug, info, warn or error
 

@@ -65,5 +65,8 @@ void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environm
 void RegisterReplicaCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 // Remote mode (admin API): status, clusters, agent, token, audit, api-token.
 void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+// Remote mode: peer token create, peer list, peer revoke (cmd_peer.cc).
+void RegisterPeerCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterTargetCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 }  // namespace cairn::ctl

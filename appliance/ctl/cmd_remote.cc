@@ -4,56 +4,12 @@
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
+#include "appliance/ctl/remote_command.h"
 #include "core/cli/human.h"
 
 namespace cairn::ctl {
-namespace {
 
 using json = nlohmann::json;
-
-// Registers `cmd` to connect and run `fn`, printing its JSON with --json.
-void Remote(CLI::App* cmd, CommandRegistry& reg, const Environment& env,
-            std::function<Result<json>(AdminClient&)> fn, std::function<void(const json&)> print) {
-  auto flags = std::make_shared<RemoteFlags>();
-  auto as_json = std::make_shared<bool>(false);
-  AddRemoteFlags(cmd, *flags, env.remote);
-  cmd->add_flag("--json", *as_json, "print the API's JSON");
-  cmd->callback([&reg, flags, as_json, fn, print] {
-    reg.runner = [flags, as_json, fn, print] {
-      auto client = AdminClient::Connect(*flags);
-      if (!client.ok()) return Fail(client.error());
-      auto out = fn(**client);
-      if (!out.ok()) return Fail(out.error());
-      if (*as_json) {
-        std::printf("%s\n", out->dump(2).c_str());
-      } else {
-        print(*out);
-      }
-      return 0;
-    };
-  });
-}
-
-std::string Str(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-std::uint64_t Num(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
-}
-std::int64_t Int(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number_integer() ? j[key].get<std::int64_t>() : 0;
-}
-bool Flag(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
-}
-// The array under `key`, or an empty one: a reply missing it prints nothing
-// rather than crashing.
-const json& List(const json& j, const char* key) {
-  static const json kEmpty = json::array();
-  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : kEmpty;
-}
-
-}  // namespace
 
 void RegisterScheduleCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 

@@ -119,6 +119,14 @@ Status Appliance::Run(const RunOptions& options) {
     CAIRN_RETURN_IF_ERROR(WriteFileAtomically(DefaultFileSystem(), *options.ready_file, AsBytes(ready)));
   }
 
+  // Replication workers start once the listeners are up (a synchronous
+  // target's pairing peer may be this very appliance in tests).
+  if (services.replication) {
+    if (Status st = services.replication->Start(); !st.ok()) {
+      Log(LogLevel::kError, "replication.start_failed", {{"error", st.ToString()}});
+    }
+  }
+
   // Stop() blocks until connections drain, so it runs on its own thread
   // while the I/O thread keeps serving the requests in flight.
   std::thread stopper;
@@ -127,6 +135,9 @@ Status Appliance::Run(const RunOptions& options) {
     if (ec) return;
     Log(LogLevel::kInfo, "appliance.stopping", {{"signal", signo}});
     stopper = std::thread([&] {
+      // Replication first: an upload cut here resumes after the restart
+      // without resending what arrived.
+      if (services.replication) services.replication->Stop();
       ingest.Stop(std::chrono::seconds(30));
       admin.Stop(std::chrono::seconds(5));
       io.stop();

@@ -1,5 +1,7 @@
 #include "appliance/daemon/appliance_core.h"
 
+#include "sync/engine/open_target.h"
+
 namespace cairn {
 
 Result<std::unique_ptr<ApplianceCore>> ApplianceCore::Create(const ApplianceConfig& config,
@@ -12,10 +14,23 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::Create(const ApplianceConf
                          Registry::Open(core->store_->store().catalog().path(), clock));
   CAIRN_ASSIGN_OR_RETURN(core->ingest_, ChunkIngest::Create(*core->store_, clock));
   core->access_ = std::make_unique<ChunkAccess>(*core->store_);
+  CAIRN_ASSIGN_OR_RETURN(core->replication_catalog_,
+                         ReplicationCatalog::Open(core->store_->store().catalog().path(), clock));
+  StoreService* store_service = core->store_.get();
+  LocalStore local{store_service->store(),
+                   [store_service](const std::function<Status(Catalog&)>& fn) {
+                     return store_service->WithCatalog(fn);
+                   }};
+  // Workers start with Appliance::Run (ReplicationService::Start); tests that
+  // serve routes in-process add targets, which start their own workers.
+  core->replication_ = std::make_unique<ReplicationService>(
+      std::move(local), *core->replication_catalog_,
+      [](const TargetSpec& spec) { return OpenReplicaTarget(spec); }, clock);
   core->services_.reset(new ApplianceServices{core->config_, *core->store_, *core->ingest_,
                                               *core->access_, *core->registry_, core->ca_,
                                               core->metrics_, clock});
   core->services_->started_unix_ns = clock.NowUnixNanos();
+  core->services_->replication = core->replication_.get();
   return core;
 }
 

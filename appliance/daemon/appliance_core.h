@@ -1,6 +1,6 @@
 // ApplianceCore: the long-lived objects behind ApplianceServices, built in
 // the one order they depend on each other (store -> registry -> dedup index
-// -> chunk access; the CA beside them). Shared by the daemon (Appliance) and
+// -> chunk access -> replication; the CA beside them). Shared by the daemon (Appliance) and
 // by tests that serve the real routes in-process, so both wire it the same
 // way.
 // Thread-safety: build on one thread; services() is then shared (see
@@ -35,6 +35,8 @@ class ApplianceCore {
   std::unique_ptr<ChunkIngest> ingest_;
   std::unique_ptr<ChunkAccess> access_;
   ApplianceMetrics metrics_;
+  std::unique_ptr<ReplicationCatalog> replication_catalog_;
+  std::unique_ptr<ReplicationService> replication_;  // declared after what it uses: destroyed first
   std::unique_ptr<ApplianceServices> services_;
 };
 

@@ -17,6 +17,7 @@
 #include "core/pki/certificate_authority.h"
 #include "appliance/registry/registry.h"
 #include "core/base/clock.h"
+#include "sync/engine/replication_service.h"
 
 namespace cairn {
 
@@ -30,6 +31,9 @@ struct ApplianceServices {
   ApplianceMetrics& metrics;
   Clock& clock;
   std::int64_t started_unix_ns = 0;
+  // Replication to targets (sync/); null only in tests that build services
+  // by hand.
+  ReplicationService* replication = nullptr;
   // Per-listener connection figures for /metrics and /v1/status (set once
   // the listeners exist; empty object before).
   std::function<nlohmann::json()> listener_stats = [] { return nlohmann::json::object(); };

@@ -175,7 +175,14 @@ void ReplicationService::Run(Worker& w) {
       s.activity = "backing off " + std::to_string(d.count() / 1000) + " s";
     });
     Refresh(w);
-    wait(d, false);
+    // A snapshot committed meanwhile does not cut the backoff short (a down
+    // target is not hammered), but it shows in the queue and the RPO at once.
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!w.stop.load() && std::chrono::steady_clock::now() < until) {
+      wait(std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()),
+           true);
+      if (!w.stop.load()) Refresh(w);
+    }
     backoff = std::min(backoff * 2, options_.max_backoff);
   };
 

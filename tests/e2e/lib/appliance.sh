@@ -6,14 +6,18 @@
 #   appliance_start           start (again), wait for the ready file
 #   appliance_stop [SIGNAL]   stop by PID (default TERM) and wait
 #   enroll_agent CLUSTER DIR  one-time token + cairn-agent enroll into DIR
+# Several appliances in one script: set APP_DIR (default $W) to a directory
+# per appliance and APP_WRAP to a command prefix (e.g. "ip netns exec site-b")
+# before each call, and save APP_PID/INGEST/ADMIN_TOKEN/CAIRN_* between them.
 APP=$B/appliance/cairn-appliance; CTL=$B/appliance/ctl/cairnctl; AGENT=$B/agent/cairn-agent
-APP_PID=""; APP_ADDR=127.0.0.1
+APP_PID=""; APP_ADDR=127.0.0.1; APP_WRAP=${APP_WRAP:-}
 
 appliance_init() {
   APP_ADDR=${1:-127.0.0.1}
-  cat > "$W/appliance.toml" <<EOT
+  local AD=${APP_DIR:-$W}
+  cat > "$AD/appliance.toml" <<EOT
 [paths]
-state_dir = "$W/var"
+state_dir = "$AD/var"
 [ingest]
 address = "$APP_ADDR"
 port = 0
@@ -21,23 +25,24 @@ port = 0
 address = "$APP_ADDR"
 port = 0
 EOT
-  "$APP" init --config "$W/appliance.toml" > "$W/init.out" 2>&1 || { echo "appliance init failed: $(cat "$W/init.out")"; return 1; }
-  ADMIN_TOKEN=$(grep -A1 "admin API token" "$W/init.out" | tail -1)
+  $APP_WRAP "$APP" init --config "$AD/appliance.toml" > "$AD/init.out" 2>&1 || { echo "appliance init failed: $(cat "$AD/init.out")"; return 1; }
+  ADMIN_TOKEN=$(grep -A1 "admin API token" "$AD/init.out" | tail -1)
 }
 
 appliance_start() {
-  rm -f "$W/ready.json"
-  "$APP" run --config "$W/appliance.toml" --ready-file "$W/ready.json" >> "$W/appliance.log" 2>&1 &
+  local AD=${APP_DIR:-$W}
+  rm -f "$AD/ready.json"
+  $APP_WRAP "$APP" run --config "$AD/appliance.toml" --ready-file "$AD/ready.json" >> "$AD/appliance.log" 2>&1 &
   APP_PID=$!
-  for _ in $(seq 1 100); do [ -s "$W/ready.json" ] && break; sleep 0.1; done
-  [ -s "$W/ready.json" ] || { echo "appliance did not start: $(tail -5 "$W/appliance.log")"; return 1; }
+  for _ in $(seq 1 100); do [ -s "$AD/ready.json" ] && break; sleep 0.1; done
+  [ -s "$AD/ready.json" ] || { echo "appliance did not start: $(tail -5 "$AD/appliance.log")"; return 1; }
   local ip ap
-  ip=$(python3 -c "import json; print(json.load(open('$W/ready.json'))['ingest_port'])")
-  ap=$(python3 -c "import json; print(json.load(open('$W/ready.json'))['admin_port'])")
+  ip=$(python3 -c "import json; print(json.load(open('$AD/ready.json'))['ingest_port'])")
+  ap=$(python3 -c "import json; print(json.load(open('$AD/ready.json'))['admin_port'])")
   INGEST=https://$APP_ADDR:$ip
-  export CAIRN_APPLIANCE=https://$APP_ADDR:$ap CAIRN_TOKEN=$ADMIN_TOKEN CAIRN_CA_FILE=$W/var/pki/ca.crt
+  export CAIRN_APPLIANCE=https://$APP_ADDR:$ap CAIRN_TOKEN=$ADMIN_TOKEN CAIRN_CA_FILE=$AD/var/pki/ca.crt
   # Restarts keep these ports: enrolled agents remember the address.
-  sed -i "/^\[ingest\]/,/^port/ s/^port = .*/port = $ip/; /^\[admin\]/,/^port/ s/^port = .*/port = $ap/" "$W/appliance.toml"
+  sed -i "/^\[ingest\]/,/^port/ s/^port = .*/port = $ip/; /^\[admin\]/,/^port/ s/^port = .*/port = $ap/" "$AD/appliance.toml"
 }
 
 appliance_stop() {
