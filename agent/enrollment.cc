@@ -9,42 +9,15 @@
 #include "core/net/peer_chain.h"
 #include "core/pki/certificate_info.h"
 #include "core/pki/csr.h"
+#include "core/pki/pinned_ca.h"
 #include "core/protocol/dedup_params_json.h"
 #include "core/protocol/enrollment_token.h"
 
 namespace cairn {
-namespace {
 
-using pki::CertificateSha256Hex;
 using pki::GenerateKeyAndCsr;
 using pki::KeyAndCsr;
 using pki::VerifyCertificateAgainstCa;
-
-// The CA of `chain` whose SHA-256 is `pin`, checked to have issued the leaf.
-Result<std::string> PinnedCa(const std::vector<std::string>& chain, const std::string& pin,
-                             const std::string& url) {
-  if (chain.empty()) return Status::PermissionDenied(url + " presented no certificate");
-  std::vector<std::string> seen;
-  for (const std::string& pem : chain) {
-    CAIRN_ASSIGN_OR_RETURN(std::string sha, CertificateSha256Hex(pem));
-    if (sha == pin) {
-      CAIRN_RETURN_IF_ERROR(VerifyCertificateAgainstCa(chain.front(), pem)
-                                .WithContext("the server certificate of " + url +
-                                             " was not issued by the pinned CA"));
-      return pem;
-    }
-    seen.push_back(sha);
-  }
-  std::string msg =
-      url + " does not present the CA this token pins (sha256 " + pin + "; it presented ";
-  for (std::size_t i = 0; i < seen.size(); ++i) msg += (i ? ", " : "") + seen[i];
-  msg +=
-      "): wrong appliance address, a token from another appliance, or someone in between. "
-      "Check the URL and create a new token on the right appliance";
-  return Status::PermissionDenied(std::move(msg));
-}
-
-}  // namespace
 
 Result<AgentState> Enroll(const EnrollRequest& request) {
   if (AgentState::Load(request.state_dir).ok()) {
@@ -57,7 +30,7 @@ Result<AgentState> Enroll(const EnrollRequest& request) {
   CAIRN_ASSIGN_OR_RETURN(std::vector<std::string> chain,
                          FetchPeerCertificateChain(endpoint, request.timeout));
   CAIRN_ASSIGN_OR_RETURN(std::string ca_pem,
-                         PinnedCa(chain, token.ca_sha256_hex, request.appliance_url));
+                         pki::SelectPinnedCa(chain, token.ca_sha256_hex, request.appliance_url));
 
   const std::string cn = request.hostname.empty() ? "cairn-agent" : request.hostname;
   CAIRN_ASSIGN_OR_RETURN(KeyAndCsr key, GenerateKeyAndCsr(cn));

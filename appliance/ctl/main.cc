@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   RegisterCatalogCommands(app, reg, env);
   RegisterReplicaCommands(app, reg, env);
   RegisterRemoteCommands(app, reg, env);
+  RegisterPeerCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

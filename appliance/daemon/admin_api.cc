@@ -3,6 +3,7 @@
 #include <map>
 
 #include "appliance/config/duration.h"
+#include "appliance/daemon/replica_api.h"
 #include "appliance/daemon/schedules_api.h"
 #include "appliance/daemon/tar_export.h"
 #include "core/base/log.h"
@@ -236,6 +237,7 @@ std::string RenderMetrics(ApplianceServices& s) {
                    value.get<double>(), label);
     }
   }
+  out += RenderReplicaMetrics(s);  // replicas peers pushed here
   return out;
 }
 
@@ -395,6 +397,26 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                        if (!st.ok()) return ErrorResponse(st);
                        return JsonResponse(200, {{"revoked", req.params["id"]}});
                      }));
+  // Replication peers: appliances that replicate into this one (replica_api.h).
+  router.Add(verb::post, "/v1/peer-tokens",
+             Guarded(s, Permission::kManagePeers, "peer-token.create",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return CreatePeerToken(req, s, c.actor());
+                     }));
+  router.Add(verb::get, "/v1/peers",
+             Guarded(s, Permission::kRead, "peers.list",
+                     [&s](HttpRequest&, const Caller&) { return ListPeers(s); }));
+  router.Add(verb::post, "/v1/peers/{id}/revoke",
+             Guarded(s, Permission::kManagePeers, "peer.revoke",
+                     [&s](HttpRequest& req, const Caller& c) { return RevokePeer(req, s, c.actor()); }));
+  router.Add(verb::get, "/v1/replicas/{peer}/object",
+             Guarded(s, Permission::kReadReplicas, "replica.read",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return ReadReplicaObject(req, s, c.actor());
+                     }));
+  router.Add(verb::get, "/v1/replicas/{peer}/keys",
+             Guarded(s, Permission::kReadReplicas, "replica.list",
+                     [&s](HttpRequest& req, const Caller&) { return ListReplicaKeys(req, s); }));
 }
 
 }  // namespace cairn

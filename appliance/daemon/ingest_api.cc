@@ -1,5 +1,6 @@
 #include "appliance/daemon/ingest_api.h"
 
+#include "appliance/daemon/replica_api.h"
 #include "appliance/daemon/schedules_api.h"
 
 #include "core/pki/csr.h"
@@ -213,6 +214,12 @@ Result<Registry::AgentRecord> AuthenticateAgent(const HttpRequest& request,
   }
   CAIRN_ASSIGN_OR_RETURN(auto agent, services.registry.FindAgentBySerial(request.peer.serial_hex));
   if (!agent || agent->cert_sha256 != request.peer.sha256_hex) {
+    if (request.peer.organization == kPeerCertificateOrganization) {
+      // Peers and agents share the CA, never a table: a peer is refused here.
+      return Status::PermissionDenied(
+          "this is a replication peer's certificate; agent routes need an agent's (enroll "
+          "with `cairn-agent enroll`)");
+    }
     return Status::PermissionDenied("certificate serial " + request.peer.serial_hex +
                                     " belongs to no enrolled agent; enroll again");
   }
@@ -226,6 +233,7 @@ Result<Registry::AgentRecord> AuthenticateAgent(const HttpRequest& request,
 
 void AddIngestRoutes(Router& router, ApplianceServices& s) {
   using http::verb;
+  AddReplicaIngestRoutes(router, s);  // replication peers (replica_api.h)
   router.Add(verb::get, "/v1/healthz", [](HttpRequest&) {
     return JsonResponse(200, {{"status", "ok"}});
   });

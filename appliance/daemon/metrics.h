@@ -21,6 +21,12 @@ struct ApplianceMetrics {
   std::atomic<std::uint64_t> enrollments{0};
   std::atomic<std::uint64_t> auth_failures{0};           // refused tokens and certificates
   std::atomic<std::uint64_t> errors{0};                  // 5xx answers from handlers
+  // Replicas pushed here by paired appliances (replica_api.h).
+  std::atomic<std::uint64_t> replica_bytes_received{0};  // object bytes peers sent (PUT bodies)
+  std::atomic<std::uint64_t> replica_objects_stored{0};  // new objects written for peers
+  std::atomic<std::uint64_t> replica_objects_kept{0};    // resent objects already held, not rewritten
+  std::atomic<std::uint64_t> replica_refusals{0};        // refused writes and deletes
+  std::atomic<std::uint64_t> peer_pairings{0};
 };
 
 // A gauge or counter line pair: "# TYPE name kind\nname value\n".

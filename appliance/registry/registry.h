@@ -57,6 +57,15 @@ class SqliteDb;
 // value and a certificate name component as it is.
 bool IsValidClusterName(std::string_view name);
 
+// ---- replication peers (registry_peers.cc) ---------------------------------
+// Peer ids: "peer-" and 16 lowercase hex digits, chosen at pairing; a peer's
+// replica directory (<state_dir>/replicas/<id>) and its certificate's CN.
+bool IsValidPeerId(std::string_view id);
+Result<std::string> NewPeerId();
+// The subject O of every replication peer's client certificate (agents'
+// certificates carry their cluster there).
+inline constexpr std::string_view kPeerCertificateOrganization = "cairn-replica-peer";
+
 class Registry {
  public:
   // Opens `catalog_db` (which must exist, be a cairn catalog and be at
@@ -212,6 +221,75 @@ class Registry {
 
   static constexpr std::size_t kMaxSchedulesPerCluster = 256;
 
+  // ---- replication peers (schema v4; registry_peers.cc) ---------------------
+  // Other appliances that replicate INTO this one (sync/peer). A peer is
+  // paired once with a one-time pairing token, like an agent's enrollment:
+  // the token names the peer and pins this appliance's CA; redeeming it gets
+  // the peer a client certificate (O=cairn-replica-peer, CN=<peer id>) with
+  // which it pushes its store's objects over mTLS. Peers are not agents:
+  // their certificates are looked up here, never in `agents`, and the other
+  // way round.
+  struct PairingToken {
+    std::string id;         // 16 hex digits; not secret
+    std::string peer_name;  // the name the redeeming peer gets
+    std::string text;       // cairn-pair.v1.<id>.<secret>.<ca-sha256>: show once
+    std::int64_t expires_unix_ns = 0;
+  };
+  // A single-use token that pairs one peer named `peer_name` (a DNS-1123
+  // label, like a cluster name) until now + ttl. InvalidArgument for a bad
+  // name, a ttl outside 1 s..3650 days, a malformed pin or an empty
+  // created_by; AlreadyExists when an active (unrevoked) peer holds the
+  // name (revoke it first: one name, one active peer).
+  Result<PairingToken> CreatePairingToken(std::string_view peer_name, std::chrono::seconds ttl,
+                                          std::string_view ca_sha256_hex,
+                                          std::string_view created_by);
+
+  struct PeerRecord {
+    std::string id;           // "peer-<16 hex>", chosen at pairing; its replica directory's name
+    std::string name;         // from the pairing token; unique among active peers
+    std::string remote_name;  // what the peer calls itself (its host name), for operators
+    std::string cert_serial;  // client certificate serial (hex); unique
+    std::string cert_sha256;  // SHA-256 of the certificate (DER), 64 hex digits
+    std::int64_t created_unix_ns = 0;  // 0 on RedeemPairingToken: now
+    std::int64_t cert_not_after_unix = 0;
+    std::optional<std::int64_t> revoked_unix_ns;
+    std::optional<std::int64_t> last_seen_unix_ns;
+    std::uint64_t objects_held = 0;  // objects stored for it, running sum (AddPeerHoldings)
+    std::uint64_t bytes_held = 0;    // their bytes
+
+    friend bool operator==(const PeerRecord&, const PeerRecord&) = default;
+  };
+  // Redeems a pairing token and registers the peer, in one transaction: of
+  // any number of concurrent redeemers, in any process, exactly one
+  // succeeds, and a refused or failed pairing leaves neither a spent token
+  // nor a half-registered peer. `peer` carries the id and the certificate
+  // already issued for it (the certificate does not depend on the token, so
+  // it is signed first and simply discarded on refusal); its name comes from
+  // the token, its counters start at zero. Returns the registered record.
+  // PermissionDenied, each with its own message: malformed text, unknown
+  // token, wrong secret, already used (when, by which peer), expired (when),
+  // the name now held by another active peer. AlreadyExists for a taken id
+  // or certificate serial; InvalidArgument for a malformed field.
+  Result<PeerRecord> RedeemPairingToken(std::string_view token_text, const PeerRecord& peer);
+  // Ordered by creation time, then id; revoked peers included.
+  Result<std::vector<PeerRecord>> ListPeers();
+  Result<std::optional<PeerRecord>> FindPeer(std::string_view peer_id);
+  // The peer holding the certificate with this serial (the mTLS layer's
+  // lookup), revoked or not: the caller checks revoked_unix_ns.
+  Result<std::optional<PeerRecord>> FindPeerBySerial(std::string_view cert_serial);
+  // Marks the peer revoked now: its certificate is refused from its next
+  // request on. What it pushed stays (readable with an admin token). NotFound
+  // for an unknown id; revoking a revoked peer is Ok and keeps the first time.
+  Status RevokePeer(std::string_view peer_id);
+  // Records that the peer was seen now; written at most once a minute per
+  // peer, so calling it on every request is cheap. NotFound for an unknown id.
+  Status TouchPeer(std::string_view peer_id);
+  // Adds to the peer's running sums what one write changed (a new object:
+  // +1 and its size; a replaced config: 0 and the size difference; sums
+  // never go below zero) and marks it seen. NotFound for an unknown id.
+  Status AddPeerHoldings(std::string_view peer_id, std::int64_t objects_delta,
+                         std::int64_t bytes_delta);
+
  private:
   Registry(std::unique_ptr<SqliteDb> db, Clock& clock);
 
@@ -219,6 +297,11 @@ class Registry {
   Result<std::string> RedeemLocked(std::string_view token_text, std::string_view expected_cluster,
                                    std::string_view agent_id);
   Result<ApiTokenRecord> AuthenticateLocked(std::string_view token_text);
+  // Sets last_seen_unix_ns = now of row `id` in `table` (agents,
+  // replica_peers), at most once a minute per id (`written` remembers when);
+  // NotFound naming `noun` for an unknown id. Takes mu_.
+  Status TouchRow(std::string_view table, std::string_view noun, std::string_view id,
+                  std::unordered_map<std::string, std::int64_t>& written);
 
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
@@ -228,6 +311,8 @@ class Registry {
   // of agents and tokens. Guarded by mu_.
   std::unordered_map<std::string, std::int64_t> agent_seen_written_;
   std::unordered_map<std::string, std::int64_t> token_used_written_;
+  // The same for replication peers' last_seen (TouchPeer). Guarded by mu_.
+  std::unordered_map<std::string, std::int64_t> peer_seen_written_;
 };
 
 }  // namespace cairn

@@ -93,19 +93,14 @@ Status Registry::RegisterAgent(const AgentRecord& agent) {
       return Status::InvalidArgument(what + ": unknown cluster " + agent.cluster +
                                      " (clusters are created with their first enrollment token)");
     }
-    CAIRN_ASSIGN_OR_RETURN(
-        SqliteStatement clash,
-        db_->Prepare("SELECT id, cert_serial FROM agents WHERE id = ?1 OR cert_serial = ?2"));
-    Status st = clash.BindText(1, agent.id);
-    if (st.ok()) st = clash.BindText(2, agent.cert_serial);
-    CAIRN_RETURN_IF_ERROR(st);
-    CAIRN_ASSIGN_OR_RETURN(bool taken, clash.Step());
-    if (taken) {
-      if (clash.ColumnText(0) == agent.id) {
+    CAIRN_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                           FindIdOrSerial(*db_, "agents", agent.id, agent.cert_serial));
+    if (holder) {
+      if (*holder == agent.id) {
         return Status::AlreadyExists(what + ": an agent with this id is already registered");
       }
       return Status::AlreadyExists(what + ": certificate serial " + agent.cert_serial +
-                                   " already belongs to agent " + clash.ColumnText(0));
+                                   " already belongs to agent " + *holder);
     }
   }
   CAIRN_ASSIGN_OR_RETURN(
@@ -171,21 +166,27 @@ Status Registry::RevokeAgent(std::string_view agent_id) {
 }
 
 Status Registry::TouchAgent(std::string_view agent_id) {
+  return TouchRow("agents", "agent", agent_id, agent_seen_written_);
+}
+
+Status Registry::TouchRow(std::string_view table, std::string_view noun, std::string_view id,
+                          std::unordered_map<std::string, std::int64_t>& written) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::int64_t mono = clock_.MonotonicNanos();
-  const std::string id(agent_id);
-  if (auto it = agent_seen_written_.find(id);
-      it != agent_seen_written_.end() && mono - it->second < kTouchIntervalNanos) {
+  const std::string key(id);
+  if (auto it = written.find(key); it != written.end() && mono - it->second < kTouchIntervalNanos) {
     return Status::Ok();
   }
+  const std::string what = "touch " + std::string(noun) + " " + key;
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement touch,
-                         db_->Prepare("UPDATE agents SET last_seen_unix_ns = ?1 WHERE id = ?2"));
+                         db_->Prepare("UPDATE " + std::string(table) +
+                                      " SET last_seen_unix_ns = ?1 WHERE id = ?2"));
   Status st = touch.BindInt64(1, clock_.NowUnixNanos());
-  if (st.ok()) st = touch.BindText(2, agent_id);
+  if (st.ok()) st = touch.BindText(2, id);
   if (st.ok()) st = touch.Run();
-  CAIRN_RETURN_IF_ERROR(st.WithContext("touch agent " + id));
-  if (db_->changes() == 0) return Status::NotFound("touch agent " + id + ": no such agent");
-  agent_seen_written_[id] = mono;
+  CAIRN_RETURN_IF_ERROR(st.WithContext(what));
+  if (db_->changes() == 0) return Status::NotFound(what + ": no such " + std::string(noun));
+  written[key] = mono;
   return Status::Ok();
 }
 

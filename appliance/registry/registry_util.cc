@@ -45,4 +45,18 @@ std::optional<std::int64_t> OptionalColumnInt64(const SqliteStatement& stmt, int
   return stmt.ColumnInt64(col);
 }
 
+Result<std::optional<std::string>> FindIdOrSerial(SqliteDb& db, std::string_view table,
+                                                  std::string_view id,
+                                                  std::string_view cert_serial) {
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement clash,
+                         db.Prepare("SELECT id FROM " + std::string(table) +
+                                    " WHERE id = ?1 OR cert_serial = ?2"));
+  Status st = clash.BindText(1, id);
+  if (st.ok()) st = clash.BindText(2, cert_serial);
+  CAIRN_RETURN_IF_ERROR(st);
+  CAIRN_ASSIGN_OR_RETURN(bool taken, clash.Step());
+  if (!taken) return std::optional<std::string>();
+  return std::optional<std::string>(clash.ColumnText(0));
+}
+
 }  // namespace cairn

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/base/status.h"
+#include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"
 
 namespace cairn {
@@ -30,5 +31,12 @@ std::string TruncateUtf8(std::string_view s, std::size_t max_bytes);
 
 // Column `col` of the current row, or nullopt when it is NULL.
 std::optional<std::int64_t> OptionalColumnInt64(const SqliteStatement& stmt, int col);
+
+// The id of the row of `table` (agents, replica_peers) whose id is `id` or
+// whose cert_serial is `cert_serial`, if any: what registering a new
+// certificate holder would clash with.
+Result<std::optional<std::string>> FindIdOrSerial(SqliteDb& db, std::string_view table,
+                                                  std::string_view id,
+                                                  std::string_view cert_serial);
 
 }  // namespace cairn

@@ -40,6 +40,10 @@ std::string_view PermissionName(Permission permission) {
       return "write-config";
     case Permission::kManageSchedules:
       return "manage-schedules";
+    case Permission::kManagePeers:
+      return "manage-peers";
+    case Permission::kReadReplicas:
+      return "read-replicas";
   }
   return "unknown";
 }
@@ -58,6 +62,8 @@ bool RoleAllows(Role role, Permission permission) {
           return true;
         case Permission::kManageApiTokens:
         case Permission::kWriteConfig:
+        case Permission::kManagePeers:
+        case Permission::kReadReplicas:
           return false;
       }
       return false;

@@ -13,6 +13,8 @@
 //   kManageApiTokens    x                       create/list/revoke API tokens
 //   kManageSchedules    x       x               set/remove backup schedules
 //   kWriteConfig        x                       retention, targets, settings
+//   kManagePeers        x                       pairing tokens, revoke replication peers
+//   kReadReplicas       x                       read what peers replicated here (recovery)
 //
 // Only an admin can mint API tokens, so no token can create one with more
 // rights than its own.
@@ -36,6 +38,13 @@ enum class Permission {
   kManageApiTokens,  // API tokens
   kWriteConfig,      // appliance settings, retention, targets
   kManageSchedules,  // backup schedules (the operator's daily work, as tokens are)
+  // Which appliances may replicate into this one: pairing tokens, revoking
+  // peers. Admin only: a peer can fill the disk, unlike an agent it is not
+  // scoped to one cluster.
+  kManagePeers,
+  // Reading the replicas peers pushed here (ciphertext; for recovery with the
+  // peer's recovery kit). Admin only: a whole other site's store.
+  kReadReplicas,
 };
 
 // "admin", "operator", "auditor": the names stored in api_tokens.role.
@@ -45,7 +54,8 @@ std::string_view RoleName(Role role);
 Result<Role> ParseRole(std::string_view name);
 
 // "read", "restore", "manage-tokens", "manage-agents", "manage-api-tokens",
-// "write-config", "manage-schedules": for refusal messages and the audit log.
+// "write-config", "manage-schedules", "manage-peers", "read-replicas": for
+// refusal messages and the audit log.
 std::string_view PermissionName(Permission permission);
 
 // The table above.

@@ -371,6 +371,13 @@ Status Catalog::ImportRegistryFrom(const std::filesystem::path& old_db) {
       {"api_tokens",
        "id, name, role, secret_sha256, created_unix_ns, revoked_unix_ns, last_used_unix_ns"},
       {"audit_log", "seq, at_unix_ns, actor, action, target, outcome, detail"},
+      // Schema v4: appliances paired to replicate into this one.
+      {"pairing_tokens",
+       "id, secret_sha256, peer_name, created_unix_ns, expires_unix_ns, used_unix_ns, "
+       "used_by_peer, created_by"},
+      {"replica_peers",
+       "id, name, remote_name, cert_serial, cert_sha256, created_unix_ns, cert_not_after_unix, "
+       "revoked_unix_ns, last_seen_unix_ns, objects_held, bytes_held"},
   };
   const std::string what = "carry the registry over from " + old_db.string();
   {

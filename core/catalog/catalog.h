@@ -143,7 +143,8 @@ class Catalog {
   const std::filesystem::path& path() const;
 
   // After a rebuild: copies the appliance registry (clusters, enrollment
-  // tokens, agents, API tokens, audit log) from the catalog file it replaced,
+  // tokens, agents, API tokens, audit log, pairing tokens, replication
+  // peers) from the catalog file it replaced,
   // which the store's files cannot restore. Rows already present are kept.
   // One transaction: all of it or none. An error (the old file is damaged,
   // or older than schema v2) leaves this catalog as it was.

@@ -146,7 +146,10 @@ Status ApplySchemaV3(SqliteDb& db) { return db.Exec(kSchemaV3); }
 //    resending them.
 //  - target_events: the WAN monitor's state changes per target (history).
 //  - pairing_tokens / replica_peers: the other direction -- appliances that
-//    replicate INTO this one (appliance/registry, "pairing").
+//    replicate INTO this one (appliance/registry, registry_peers.cc): one-time
+//    pairing tokens (secret stored as SHA-256), and each paired peer with its
+//    client certificate, and the objects and bytes it holds here (a running
+//    sum kept by the replica routes, so listing peers never walks the disk).
 constexpr std::string_view kSchemaV4 = R"sql(
 CREATE TABLE replication_targets (
   name            TEXT    NOT NULL PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 63),
@@ -193,15 +196,21 @@ CREATE TABLE pairing_tokens (
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE replica_peers (
-  id                  TEXT    NOT NULL PRIMARY KEY CHECK (length(id) > 0),
-  name                TEXT    NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 63),
-  cert_serial         TEXT    NOT NULL UNIQUE CHECK (length(cert_serial) > 0),
+  id                  TEXT    NOT NULL PRIMARY KEY CHECK (length(id) BETWEEN 1 AND 64),
+  name                TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 63),
+  remote_name         TEXT    NOT NULL DEFAULT '' CHECK (length(remote_name) <= 128),
+  cert_serial         TEXT    NOT NULL UNIQUE CHECK (length(cert_serial) BETWEEN 1 AND 128),
   cert_sha256         TEXT    NOT NULL CHECK (length(cert_sha256) = 64),
   created_unix_ns     INTEGER NOT NULL,
   cert_not_after_unix INTEGER NOT NULL,
   revoked_unix_ns     INTEGER,
-  last_seen_unix_ns   INTEGER
+  last_seen_unix_ns   INTEGER,
+  objects_held        INTEGER NOT NULL DEFAULT 0 CHECK (objects_held >= 0),
+  bytes_held          INTEGER NOT NULL DEFAULT 0 CHECK (bytes_held >= 0)
 ) STRICT, WITHOUT ROWID;
+-- A name belongs to one active peer; a revoked peer's name may be paired again.
+CREATE UNIQUE INDEX replica_peers_active_name ON replica_peers (name)
+  WHERE revoked_unix_ns IS NULL;
 )sql";
 
 Status ApplySchemaV4(SqliteDb& db) { return db.Exec(kSchemaV4); }

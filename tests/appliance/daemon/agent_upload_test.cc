@@ -35,18 +35,9 @@ struct InProcessAppliance {
 
   InProcessAppliance() {
     core = test::MakeTestApplianceCore(dir.path());
-    const pki::CertificateAuthority& ca = services().ca;
-    auto server_cert = ca.IssueServerCertificate("appliance", {"localhost"}, {"127.0.0.1"},
-                                                 std::chrono::hours(24));
-    REQUIRE(server_cert.ok());
     AddIngestRoutes(router, services());
-    ListenerOptions o;
-    o.name = "ingest";
-    o.cert_chain_pem = server_cert->cert_pem + ca.cert_pem();
-    o.key_pem = server_cert->key_pem;
-    o.client_ca_pem = ca.cert_pem();
-    o.client_auth = ClientAuth::kOptional;
-    server = std::make_unique<HttpServer>(io, workers, router, o);
+    server = std::make_unique<HttpServer>(io, workers, router,
+                                          test::TestListenerOptions(services().ca, "ingest", true));
     auto p = server->Start();
     REQUIRE(p.ok());
     port = *p;

@@ -12,13 +12,13 @@ TEST_CASE("Roles: the permission table is exactly the documented one", "[unit][r
   const Permission all[] = {
       Permission::kRead,         Permission::kRestore,         Permission::kManageTokens,
       Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig,
-      Permission::kManageSchedules};
+      Permission::kManageSchedules, Permission::kManagePeers,   Permission::kReadReplicas};
   // role -> the permissions it has (role.h's table, written out again).
   const std::map<Role, std::set<Permission>> expected = {
       {Role::kAdmin,
        {Permission::kRead, Permission::kRestore, Permission::kManageTokens,
         Permission::kManageAgents, Permission::kManageApiTokens, Permission::kWriteConfig,
-        Permission::kManageSchedules}},
+        Permission::kManageSchedules, Permission::kManagePeers, Permission::kReadReplicas}},
       {Role::kOperator,
        {Permission::kRead, Permission::kRestore, Permission::kManageTokens,
         Permission::kManageAgents, Permission::kManageSchedules}},
