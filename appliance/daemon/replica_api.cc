@@ -27,8 +27,8 @@ std::filesystem::path ReplicasDir(const ApplianceConfig& config) {
 // The bound of a PUT body at the route: the largest object of any kind;
 // ReplicaStore then holds each kind to its own bound.
 std::uint64_t MaxPutBody(const ApplianceConfig& config) {
-  return std::max({ReplicaStore::kMaxConfigBytes, Store::kMaxSealedChunkBytes,
-                   config.max_manifest_bytes});
+  return std::max(
+      {ReplicaStore::kMaxConfigBytes, Store::kMaxSealedChunkBytes, config.max_manifest_bytes});
 }
 
 HttpResponse Binary(const Bytes& data) {
@@ -77,7 +77,8 @@ HttpResponse KeysPage(ReplicaStore& store, const HttpRequest& req, const std::st
                          req.query_value("after").value_or(""), limit);
   if (!page.ok()) return ErrorResponse(page.error());
   json keys = json::array();
-  for (const ReplicaStore::Listed& k : page->keys) keys.push_back({{"key", k.key}, {"size", k.size}});
+  for (const ReplicaStore::Listed& k : page->keys)
+    keys.push_back({{"key", k.key}, {"size", k.size}});
   json next = page->truncated && !page->keys.empty() ? json(page->keys.back().key) : json(nullptr);
   return JsonResponse(200, {{"keys", keys}, {"truncated", page->truncated}, {"next_after", next}});
 }
@@ -112,8 +113,7 @@ HttpResponse Pair(HttpRequest& req, ApplianceServices& s) {
   if (parsed->ca_sha256_hex != s.ca.sha256_hex()) {
     ++s.metrics.auth_failures;
     return ErrorResponse(Status::PermissionDenied(
-        "this pairing token was created by another appliance (it pins CA " +
-        parsed->ca_sha256_hex +
+        "this pairing token was created by another appliance (it pins CA " + parsed->ca_sha256_hex +
         "); create one on this appliance with `cairnctl peer token create`"));
   }
   // Check the CSR before redeeming: a malformed one must not burn the token.
@@ -135,16 +135,22 @@ HttpResponse Pair(HttpRequest& req, ApplianceServices& s) {
   auto peer = s.registry.RedeemPairingToken(token, candidate);
   if (!peer.ok()) {
     ++s.metrics.auth_failures;
-    s.registry.Audit("peer:" + *peer_id, "peer.pair", parsed->id, "denied",
-                     {{"reason", peer.error().message()}, {"remote", req.remote_address}})
+    s.registry
+        .Audit("peer:" + *peer_id, "peer.pair", parsed->id, "denied",
+               {{"reason", peer.error().message()}, {"remote", req.remote_address}})
         .IgnoreError();
     Log(LogLevel::kWarn, "peer.pair_refused",
-        {{"token", parsed->id}, {"remote", req.remote_address}, {"reason", peer.error().message()}});
+        {{"token", parsed->id},
+         {"remote", req.remote_address},
+         {"reason", peer.error().message()}});
     return ErrorResponse(peer.error());
   }
-  s.registry.Audit("peer:" + peer->id, "peer.pair", peer->id, "ok",
-                   {{"name", peer->name}, {"remote_name", remote_name}, {"token", parsed->id},
-                    {"remote", req.remote_address}})
+  s.registry
+      .Audit("peer:" + peer->id, "peer.pair", peer->id, "ok",
+             {{"name", peer->name},
+              {"remote_name", remote_name},
+              {"token", parsed->id},
+              {"remote", req.remote_address}})
       .IgnoreError();
   ++s.metrics.peer_pairings;
   Log(LogLevel::kInfo, "peer.paired",
@@ -172,28 +178,31 @@ HttpResponse PutObject(HttpRequest& req, ApplianceServices& s, ReplicaStore& sto
   }
   if (outcome->written) {
     ++s.metrics.replica_objects_stored;
-    if (Status st = s.registry.AddPeerHoldings(peer.id, outcome->objects_delta, outcome->bytes_delta);
+    if (Status st =
+            s.registry.AddPeerHoldings(peer.id, outcome->objects_delta, outcome->bytes_delta);
         !st.ok()) {
       // The object is durable; only the running sum is off. Said, not failed.
       Log(LogLevel::kWarn, "replica.count_failed", {{"peer", peer.id}, {"reason", st.message()}});
     }
     if (*key == kReplicaConfigKey) {
       // The config carries the peer's wrapped keys: rare, and worth a trace.
-      s.registry.Audit("peer:" + peer.id, "replica.config", peer.id, "ok",
-                       {{"bytes", req.body.size()}})
+      s.registry
+          .Audit("peer:" + peer.id, "replica.config", peer.id, "ok", {{"bytes", req.body.size()}})
           .IgnoreError();
     }
   } else {
     ++s.metrics.replica_objects_kept;
   }
-  return JsonResponse(200, {{"key", *key}, {"written", outcome->written}, {"size", req.body.size()}});
+  return JsonResponse(200,
+                      {{"key", *key}, {"written", outcome->written}, {"size", req.body.size()}});
 }
 
 HttpResponse GetObject(HttpRequest& req, ApplianceServices& s, ReplicaStore& store,
                        const std::string& peer_id) {
   auto key = KeyParam(req);
   if (!key.ok()) return ErrorResponse(key.error());
-  auto data = store.Get(peer_id, *key, ReplicaStore::MaxObjectBytes(*key, s.config.max_manifest_bytes));
+  auto data =
+      store.Get(peer_id, *key, ReplicaStore::MaxObjectBytes(*key, s.config.max_manifest_bytes));
   if (!data.ok()) return ErrorResponse(data.error());
   return Binary(*data);
 }
@@ -230,8 +239,8 @@ void AddReplicaIngestRoutes(Router& router, ApplianceServices& s) {
   // One store for every ingest request: its in-flight set is what keeps
   // two writes of one key apart.
   auto store = std::make_shared<ReplicaStore>(DefaultFileSystem(), ReplicasDir(s.config));
-  router.Add(verb::post, "/v1/pair", [&s](HttpRequest& r) { return Pair(r, s); },
-             RouteOptions{64 << 10});
+  router.Add(
+      verb::post, "/v1/pair", [&s](HttpRequest& r) { return Pair(r, s); }, RouteOptions{64 << 10});
   router.Add(verb::get, "/v1/replica/probe",
              PeerOnly(s, [](HttpRequest&, const Registry::PeerRecord& p) {
                return JsonResponse(200, {{"peer_id", p.id},
@@ -243,9 +252,10 @@ void AddReplicaIngestRoutes(Router& router, ApplianceServices& s) {
                                          {"bytes_held", p.bytes_held}});
              }));
   router.Add(verb::put, "/v1/replica/object",
-             PeerOnly(s, [&s, store](HttpRequest& r, const Registry::PeerRecord& p) {
-               return PutObject(r, s, *store, p);
-             }),
+             PeerOnly(s,
+                      [&s, store](HttpRequest& r, const Registry::PeerRecord& p) {
+                        return PutObject(r, s, *store, p);
+                      }),
              RouteOptions{MaxPutBody(s.config)});
   router.Add(verb::get, "/v1/replica/object",
              PeerOnly(s, [&s, store](HttpRequest& r, const Registry::PeerRecord& p) {
@@ -258,8 +268,9 @@ void AddReplicaIngestRoutes(Router& router, ApplianceServices& s) {
   router.Add(verb::delete_, "/v1/replica/object",
              PeerOnly(s, [&s](HttpRequest& r, const Registry::PeerRecord& p) {
                ++s.metrics.replica_refusals;
-               s.registry.Audit("peer:" + p.id, "replica.delete", r.query_value("key").value_or(""),
-                                "denied")
+               s.registry
+                   .Audit("peer:" + p.id, "replica.delete", r.query_value("key").value_or(""),
+                          "denied")
                    .IgnoreError();
                return ErrorResponse(Status::PermissionDenied(
                    "replicas on this appliance are append-only: a peer cannot delete or replace "
@@ -282,10 +293,11 @@ HttpResponse CreatePeerToken(HttpRequest& req, ApplianceServices& s, const std::
   }
   const std::string name = body["name"].get<std::string>();
   auto token = s.registry.CreatePairingToken(name, ttl, s.ca.sha256_hex(), actor);
-  s.registry.Audit(actor, "peer-token.create", name, token.ok() ? "ok" : "failed",
-                   {{"token_id", token.ok() ? token->id : ""},
-                    {"ttl_seconds", ttl.count()},
-                    {"error", token.ok() ? "" : token.error().message()}})
+  s.registry
+      .Audit(actor, "peer-token.create", name, token.ok() ? "ok" : "failed",
+             {{"token_id", token.ok() ? token->id : ""},
+              {"ttl_seconds", ttl.count()},
+              {"error", token.ok() ? "" : token.error().message()}})
       .IgnoreError();
   if (!token.ok()) return ErrorResponse(token.error());
   return JsonResponse(201, {{"token", token->text},
@@ -319,7 +331,8 @@ HttpResponse ReadReplicaObject(HttpRequest& req, ApplianceServices& s, const std
   const std::string peer_id = req.params["peer"];
   auto peer = s.registry.FindPeer(peer_id);
   if (!peer.ok()) return ErrorResponse(peer.error());
-  if (!*peer) return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
+  if (!*peer)
+    return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
   ReplicaStore store(DefaultFileSystem(), ReplicasDir(s.config));
   HttpResponse r = GetObject(req, s, store, peer_id);
   const std::string key = req.query_value("key").value_or("");
@@ -334,7 +347,8 @@ HttpResponse ListReplicaKeys(HttpRequest& req, ApplianceServices& s) {
   const std::string peer_id = req.params["peer"];
   auto peer = s.registry.FindPeer(peer_id);
   if (!peer.ok()) return ErrorResponse(peer.error());
-  if (!*peer) return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
+  if (!*peer)
+    return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
   ReplicaStore store(DefaultFileSystem(), ReplicasDir(s.config));
   return KeysPage(store, req, peer_id);
 }

@@ -42,8 +42,7 @@ class Reservation {
 
 }  // namespace
 
-std::uint64_t ReplicaStore::MaxObjectBytes(std::string_view key,
-                                           std::uint64_t max_manifest_bytes) {
+std::uint64_t ReplicaStore::MaxObjectBytes(std::string_view key, std::uint64_t max_manifest_bytes) {
   if (key == kReplicaConfigKey) return kMaxConfigBytes;
   if (key.starts_with(kReplicaChunksPrefix)) return Store::kMaxSealedChunkBytes;
   return max_manifest_bytes;

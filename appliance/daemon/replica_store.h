@@ -50,7 +50,7 @@ class ReplicaStore {
   static constexpr std::uint64_t kMaxConfigBytes = 1 << 20;
 
   struct PutOutcome {
-    bool written = false;          // false: an existing chunk or manifest was kept
+    bool written = false;            // false: an existing chunk or manifest was kept
     std::int64_t objects_delta = 0;  // +1 for a new object, 0 otherwise
     std::int64_t bytes_delta = 0;    // change in the bytes held for the peer
   };

@@ -33,9 +33,10 @@ Status InsertOneTimeToken(SqliteDb& db, const OneTimeTokenTable& t, const Minted
                           std::int64_t expires_unix_ns, std::string_view created_by) {
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement add,
-      db.Prepare("INSERT INTO " + std::string(t.table) + " (id, secret_sha256, " +
-                 std::string(t.subject_column) +
-                 ", created_unix_ns, expires_unix_ns, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+      db.Prepare(
+          "INSERT INTO " + std::string(t.table) + " (id, secret_sha256, " +
+          std::string(t.subject_column) +
+          ", created_unix_ns, expires_unix_ns, created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   Status st = add.BindText(1, token.id);
   if (st.ok()) st = add.BindBlob(2, token.digest);
   if (st.ok()) st = add.BindText(3, subject);
@@ -91,10 +92,10 @@ Result<RedeemableToken> CheckRedeemable(SqliteDb& db, const OneTimeTokenTable& t
 
 Status MarkOneTimeTokenUsed(SqliteDb& db, const OneTimeTokenTable& t, const RedeemableToken& token,
                             std::string_view user, std::int64_t now_unix_ns) {
-  CAIRN_ASSIGN_OR_RETURN(SqliteStatement use,
-                         db.Prepare("UPDATE " + std::string(t.table) + " SET used_unix_ns = ?1, " +
-                                    std::string(t.used_by_column) +
-                                    " = ?2 WHERE id = ?3 AND used_unix_ns IS NULL"));
+  CAIRN_ASSIGN_OR_RETURN(
+      SqliteStatement use,
+      db.Prepare("UPDATE " + std::string(t.table) + " SET used_unix_ns = ?1, " +
+                 std::string(t.used_by_column) + " = ?2 WHERE id = ?3 AND used_unix_ns IS NULL"));
   Status st = use.BindInt64(1, now_unix_ns);
   if (st.ok()) st = use.BindText(2, user);
   if (st.ok()) st = use.BindText(3, token.id);

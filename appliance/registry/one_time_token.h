@@ -39,12 +39,15 @@ struct OneTimeTokenTable {
   std::string_view one_use;         // "a token enrolls one agent only", in messages
 };
 
-inline constexpr OneTimeTokenTable kEnrollmentTokens{
-    kEnrollmentTokenKind, "enrollment_tokens", "cluster", "used_by_agent", "agent",
-    "a token enrolls one agent only"};
+inline constexpr OneTimeTokenTable kEnrollmentTokens{kEnrollmentTokenKind,
+                                                     "enrollment_tokens",
+                                                     "cluster",
+                                                     "used_by_agent",
+                                                     "agent",
+                                                     "a token enrolls one agent only"};
 inline constexpr OneTimeTokenTable kPairingTokens{
-    kPairingTokenKind, "pairing_tokens", "peer_name", "used_by_peer", "peer",
-    "a token pairs one peer only"};
+    kPairingTokenKind, "pairing_tokens", "peer_name",
+    "used_by_peer",    "peer",           "a token pairs one peer only"};
 
 struct MintedToken {
   std::string id;       // 16 hex digits

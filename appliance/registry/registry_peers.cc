@@ -131,10 +131,9 @@ Result<Registry::PairingToken> Registry::CreatePairingToken(std::string_view pee
   if (holder) {
     // Checked again when the token is redeemed; refusing here saves handing
     // out a token that could never work.
-    return Status::AlreadyExists("peer name " + std::string(peer_name) +
-                                 " belongs to active peer " + *holder +
-                                 "; revoke it first (`cairnctl peer revoke " + *holder +
-                                 "`) or choose another name");
+    return Status::AlreadyExists(
+        "peer name " + std::string(peer_name) + " belongs to active peer " + *holder +
+        "; revoke it first (`cairnctl peer revoke " + *holder + "`) or choose another name");
   }
   CAIRN_RETURN_IF_ERROR(
       InsertOneTimeToken(*db_, kPairingTokens, minted, peer_name, now, expires, created_by));
@@ -218,8 +217,7 @@ Result<std::optional<Registry::PeerRecord>> Registry::FindPeer(std::string_view 
 Result<std::optional<Registry::PeerRecord>> Registry::FindPeerBySerial(
     std::string_view cert_serial) {
   std::lock_guard<std::mutex> lock(mu_);
-  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                         db_->Prepare(SelectPeers("WHERE cert_serial = ?1")));
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare(SelectPeers("WHERE cert_serial = ?1")));
   CAIRN_RETURN_IF_ERROR(stmt.BindText(1, cert_serial));
   return FindOne(stmt);
 }

@@ -5,7 +5,8 @@
 
 namespace cairn {
 
-Result<std::unique_ptr<ReplicaTarget>> OpenApplianceTarget(const ApplianceTargetSettings& settings) {
+Result<std::unique_ptr<ReplicaTarget>> OpenApplianceTarget(
+    const ApplianceTargetSettings& settings) {
   const std::string where = "appliance target " + settings.url;
   auto credentials = LoadPeerCredentials(settings.credentials_dir);
   if (!credentials.ok()) return credentials.error().WithContext(where);
@@ -16,8 +17,9 @@ Result<std::unique_ptr<ReplicaTarget>> OpenApplianceTarget(const ApplianceTarget
   options.client_cert_pem = credentials->cert_pem;
   options.client_key_pem = credentials->key_pem;
   auto client = HttpsClient::Create(std::move(options));
-  if (!client.ok()) return client.error().WithContext(where + ": credentials in " +
-                                                     settings.credentials_dir.string());
+  if (!client.ok())
+    return client.error().WithContext(where + ": credentials in " +
+                                      settings.credentials_dir.string());
   HttpReplicaRoutes routes;
   routes.description = "appliance " + settings.url;
   routes.object_path = "/v1/replica/object";

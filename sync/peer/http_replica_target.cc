@@ -55,7 +55,8 @@ Status HttpReplicaTarget::Annotate(Status s, const std::string& what) const {
   return Status(s.code(), std::move(message));
 }
 
-Result<HttpsResponse> HttpReplicaTarget::Call(const HttpsRequest& request, const std::string& what) {
+Result<HttpsResponse> HttpReplicaTarget::Call(const HttpsRequest& request,
+                                              const std::string& what) {
   HttpsRequest spec = request;
   for (const auto& h : routes_.headers) spec.headers.push_back(h);
   auto reply = client_->Send(spec);
@@ -89,9 +90,8 @@ Result<ProbeResult> HttpReplicaTarget::Probe() {
   }
   if (j.contains("objects_held") && j["objects_held"].is_number_unsigned() &&
       j.contains("bytes_held") && j["bytes_held"].is_number_unsigned()) {
-    result.detail += ", " + std::to_string(j["objects_held"].get<std::uint64_t>()) +
-                     " objects, " + std::to_string(j["bytes_held"].get<std::uint64_t>()) +
-                     " bytes held";
+    result.detail += ", " + std::to_string(j["objects_held"].get<std::uint64_t>()) + " objects, " +
+                     std::to_string(j["bytes_held"].get<std::uint64_t>()) + " bytes held";
   }
   return result;
 }
@@ -128,7 +128,8 @@ Result<Bytes> HttpReplicaTarget::Get(std::string_view key, std::uint64_t max_byt
   });
   if (too_large) {
     return Status::InvalidArgument(routes_.description + ": " + what + ": the object is larger " +
-                                   "than the " + std::to_string(max_bytes) + " bytes allowed for it");
+                                   "than the " + std::to_string(max_bytes) +
+                                   " bytes allowed for it");
   }
   if (!reply.ok()) return Annotate(reply.error(), what);
   reply->body = std::move(body);
@@ -141,8 +142,8 @@ Result<Bytes> HttpReplicaTarget::Get(std::string_view key, std::uint64_t max_byt
   return Bytes(reply->body.begin(), reply->body.end());
 }
 
-Status HttpReplicaTarget::List(std::string_view prefix,
-                               const std::function<Status(std::string_view, std::uint64_t)>& on_key) {
+Status HttpReplicaTarget::List(
+    std::string_view prefix, const std::function<Status(std::string_view, std::uint64_t)>& on_key) {
   std::string after;
   for (;;) {
     HttpsRequest spec;

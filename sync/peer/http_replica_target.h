@@ -31,10 +31,10 @@
 namespace cairn {
 
 struct HttpReplicaRoutes {
-  std::string description;   // Describe(): "appliance https://b:8443"
-  std::string object_path;   // "/v1/replica/object"; ?key=K is appended
-  std::string keys_path;     // "/v1/replica/keys"
-  std::string probe_path;    // GET, JSON reply; "" for a reader (keys?limit=1 instead)
+  std::string description;  // Describe(): "appliance https://b:8443"
+  std::string object_path;  // "/v1/replica/object"; ?key=K is appended
+  std::string keys_path;    // "/v1/replica/keys"
+  std::string probe_path;   // GET, JSON reply; "" for a reader (keys?limit=1 instead)
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization
   bool read_only = false;    // Put/Delete refused locally, nothing sent
   std::string refusal_hint;  // appended to PermissionDenied from the transport

@@ -56,8 +56,9 @@ Status PairWithAppliance(const std::string& url, const std::string& pair_token,
   spec.method = "POST";
   spec.target = "/v1/pair";
   spec.content_type = "application/json";
-  spec.body = nlohmann::json{{"token", pair_token}, {"csr_pem", key.csr_pem}, {"name", our_name}}
-                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  spec.body =
+      nlohmann::json{{"token", pair_token}, {"csr_pem", key.csr_pem}, {"name", our_name}}.dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace);
   auto reply = client->Send(spec);
   if (!reply.ok()) return Unreachable(reply.error(), url);
   CAIRN_RETURN_IF_ERROR(StatusFromResponse(*reply, "pair with " + url));

@@ -115,7 +115,8 @@ TEST_CASE("Registry: a pairing token is refused when replayed, expired, forged o
   CHECK(Contains(wrong.error().message(), "wrong secret"));
   CHECK_FALSE(Contains(wrong.error().message(), std::string(f[3]).substr(0, 16)));
 
-  const std::string unknown = "cairn-pair.v1.0011223344556677." + std::string(f[3]) + "." + kTestCaPin;
+  const std::string unknown =
+      "cairn-pair.v1.0011223344556677." + std::string(f[3]) + "." + kTestCaPin;
   auto u = fx.registry->RedeemPairingToken(unknown, Candidate(5));
   REQUIRE_FALSE(u.ok());
   CHECK(Contains(u.error().message(), "unknown to this appliance"));
@@ -197,8 +198,12 @@ TEST_CASE("Registry: bad pairing requests are refused with what is allowed", "[u
   auto bad_ttl = fx.registry->CreatePairingToken("site-a", seconds(0), kTestCaPin, "test");
   CHECK(bad_ttl.status().IsInvalidArgument());
   CHECK(Contains(bad_ttl.status().message(), "pairing token lifetime"));
-  CHECK(fx.registry->CreatePairingToken("site-a", hours(1), "abc", "test").status().IsInvalidArgument());
-  CHECK(fx.registry->CreatePairingToken("site-a", hours(1), kTestCaPin, "").status().IsInvalidArgument());
+  CHECK(fx.registry->CreatePairingToken("site-a", hours(1), "abc", "test")
+            .status()
+            .IsInvalidArgument());
+  CHECK(fx.registry->CreatePairingToken("site-a", hours(1), kTestCaPin, "")
+            .status()
+            .IsInvalidArgument());
 
   auto token = NewPairingToken(fx, "site-a");
   auto bad_id = Candidate(1);

@@ -4,6 +4,8 @@
 // B's copy compared byte for byte and opened as a store with A's key; the
 // append-only rules; and every refusal -- key escapes, oversize bodies,
 // certificates of the wrong kind, a revoked peer.
+#include "sync/peer/appliance_target.h"
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,7 +14,6 @@
 #include "core/engine/catalog_rebuild.h"
 #include "core/store/store.h"
 #include "sync/peer/appliance_replica_reader.h"
-#include "sync/peer/appliance_target.h"
 #include "sync/peer/pairing.h"
 #include "sync/target/directory_target.h"
 #include "sync/target/replica_layout.h"
@@ -43,8 +44,8 @@ struct SiteA {
   explicit SiteA(PeerTestAppliance& b, const std::string& name = "site-a") {
     settings.url = b.IngestUrl();
     settings.credentials_dir = dir.path() / "peers" / "b";
-    Status st = PairWithAppliance(settings.url, b.PairingToken(name), settings.credentials_dir,
-                                  "a.test");
+    Status st =
+        PairWithAppliance(settings.url, b.PairingToken(name), settings.credentials_dir, "a.test");
     INFO(st.ToString());
     REQUIRE(st.ok());
     auto t = OpenApplianceTarget(settings);
@@ -84,8 +85,9 @@ std::map<std::string, std::string> FilesUnder(const std::filesystem::path& dir) 
   return out;
 }
 
-TEST_CASE("ApplianceTarget: a store pushed to B reads back, and B's copy is that store byte for byte",
-          "[integration][peer]") {
+TEST_CASE(
+    "ApplianceTarget: a store pushed to B reads back, and B's copy is that store byte for byte",
+    "[integration][peer]") {
   PeerTestAppliance b;
   StoreFixture store_a;
   MakeSampleTree(store_a.src, 17);
@@ -181,8 +183,8 @@ TEST_CASE("ApplianceTarget: a store pushed to B reads back, and B's copy is that
                               std::to_string(pushed_bytes)));
 
   // B's admin reads the same back with a token (recovery when A is gone).
-  auto reader = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(),
-                                           b.admin_token, a.peer_id);
+  auto reader = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(), b.admin_token,
+                                           a.peer_id);
   REQUIRE(reader.ok());
   REQUIRE((*reader)->Probe().ok());
   CHECK(ListAll(**reader) == listed);
@@ -198,7 +200,8 @@ TEST_CASE("ApplianceTarget: a store pushed to B reads back, and B's copy is that
 
   // B's copy is a store: A's key opens it, and the snapshot restores.
   TempDir work;
-  std::filesystem::copy(replica, work.path() / "recovered", std::filesystem::copy_options::recursive);
+  std::filesystem::copy(replica, work.path() / "recovered",
+                        std::filesystem::copy_options::recursive);
   auto recovered = Store::Open(DefaultFileSystem(), work.path() / "recovered",
                                KeySource{store_a.key, std::nullopt}, /*fresh_catalog=*/true);
   INFO(recovered.status().ToString());
@@ -211,8 +214,9 @@ TEST_CASE("ApplianceTarget: a store pushed to B reads back, and B's copy is that
   CHECK(DiffTrees(store_a.src, work.path() / "out") == "");
 }
 
-TEST_CASE("ApplianceTarget: chunks and manifests are never overwritten, config may be, DELETE is refused",
-          "[integration][peer]") {
+TEST_CASE(
+    "ApplianceTarget: chunks and manifests are never overwritten, config may be, DELETE is refused",
+    "[integration][peer]") {
   PeerTestAppliance b;
   SiteA a(b);
   const std::string chunk = "chunks/ab/ab" + std::string(62, '1');
@@ -257,8 +261,10 @@ TEST_CASE("ApplianceTarget: chunks and manifests are never overwritten, config m
   CHECK((*peer)->bytes_held == std::string("sealed-1manifest-1config-two").size());
 }
 
-TEST_CASE("Replica routes: key escapes and oversize bodies are refused, nothing lands outside the peer's dir",
-          "[integration][peer]") {
+TEST_CASE(
+    "Replica routes: key escapes and oversize bodies are refused, nothing lands outside the peer's "
+    "dir",
+    "[integration][peer]") {
   ApplianceConfig config;
   config.max_manifest_bytes = 10 << 20;  // the route's bound, above the chunk's
   PeerTestAppliance b(config);
@@ -268,10 +274,10 @@ TEST_CASE("Replica routes: key escapes and oversize bodies are refused, nothing 
 
   for (const std::string& key : std::vector<std::string>{
            "../x", "..%2Fx", "%2Fetc%2Fx", "/etc/x", "config/../../x", "chunks/ab/../../../x",
-        "chunks/../../x", "snapshots/../../../x/y", "snapshots/a/../../../x",
-        "snapshots/vol/0123456789abcdef/../../../../x", "chunks/ab/" + std::string(64, 'a'),
-        "chunks/AB/ab" + std::string(62, '0'), "snapshots/.hidden/0123456789abcdef",
-        "catalog.db", "config.tmp-1", ""}) {
+           "chunks/../../x", "snapshots/../../../x/y", "snapshots/a/../../../x",
+           "snapshots/vol/0123456789abcdef/../../../../x", "chunks/ab/" + std::string(64, 'a'),
+           "chunks/AB/ab" + std::string(62, '0'), "snapshots/.hidden/0123456789abcdef",
+           "catalog.db", "config.tmp-1", ""}) {
     INFO("key " << key);
     auto put = Send(*raw, "PUT", "/v1/replica/object?key=" + key, "evil");
     CHECK(put.status == 400);
@@ -285,7 +291,8 @@ TEST_CASE("Replica routes: key escapes and oversize bodies are refused, nothing 
 
   // Each kind has its own bound: config 1 MiB, a chunk the largest sealed
   // chunk, a manifest max_manifest_bytes (here 10 MiB, the route's bound).
-  auto big_config = Send(*raw, "PUT", "/v1/replica/object?key=config", std::string((1 << 20) + 1, 'c'));
+  auto big_config =
+      Send(*raw, "PUT", "/v1/replica/object?key=config", std::string((1 << 20) + 1, 'c'));
   CHECK(big_config.status == 400);
   CHECK(Contains(big_config.body, "allowed for it"));
   const std::string chunk = "chunks/ab/ab" + std::string(62, '2');
@@ -359,11 +366,13 @@ TEST_CASE("Replica routes: an agent's certificate is refused there, a peer's on 
   CHECK(Contains(r.body, "pair first"));
 }
 
-TEST_CASE("Replica routes: a revoked peer is refused at once; its replica stays readable by an admin",
-          "[integration][peer]") {
+TEST_CASE(
+    "Replica routes: a revoked peer is refused at once; its replica stays readable by an admin",
+    "[integration][peer]") {
   PeerTestAppliance b;
   SiteA a(b);
-  REQUIRE(a.target->Put("config", AsBytes("config-1"), PutOptions{}).ok());  // connection kept alive
+  REQUIRE(
+      a.target->Put("config", AsBytes("config-1"), PutOptions{}).ok());  // connection kept alive
 
   auto admin = b.AdminClient();
   auto revoked = Send(*admin, "POST", "/v1/peers/" + a.peer_id + "/revoke", "", b.admin_token);
@@ -386,8 +395,8 @@ TEST_CASE("Replica routes: a revoked peer is refused at once; its replica stays 
   CHECK(list["peers"][0]["objects_held"] == 1);
   CHECK(list["peers"][0]["bytes_held"] == 8);
 
-  auto reader = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(),
-                                           b.admin_token, a.peer_id);
+  auto reader = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(), b.admin_token,
+                                           a.peer_id);
   REQUIRE(reader.ok());
   auto config = (*reader)->Get("config", 1 << 20);
   REQUIRE(config.ok());
@@ -397,14 +406,14 @@ TEST_CASE("Replica routes: a revoked peer is refused at once; its replica stays 
   // an unknown peer.
   auto op = b.services().registry.CreateApiToken("ops", Role::kOperator);
   REQUIRE(op.ok());
-  auto op_reader = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(),
-                                              op->second, a.peer_id);
+  auto op_reader =
+      OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(), op->second, a.peer_id);
   REQUIRE(op_reader.ok());
   Status refused = (*op_reader)->Get("config", 1 << 20).status();
   CHECK(refused.IsPermissionDenied());
   CHECK(Contains(refused.message(), "read-replicas"));
-  auto nobody = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(),
-                                           b.admin_token, "peer-0000000000000000");
+  auto nobody = OpenApplianceReplicaReader(b.AdminUrl(), b.services().ca.cert_pem(), b.admin_token,
+                                           "peer-0000000000000000");
   REQUIRE(nobody.ok());
   CHECK((*nobody)->Get("config", 1 << 20).status().IsNotFound());
 

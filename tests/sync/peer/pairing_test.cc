@@ -2,6 +2,8 @@
 // real TLS): the credentials it leaves, and each refusal -- a token of
 // another appliance (wrong pin), a replayed token, an expired one, a
 // garbled one, an unreachable appliance -- with a message that says what to do.
+#include "sync/peer/pairing.h"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -9,7 +11,6 @@
 
 #include "core/base/file_system.h"
 #include "core/pki/certificate_info.h"
-#include "sync/peer/pairing.h"
 #include "sync/peer/peer_credentials.h"
 #include "tests/support/temp_dir.h"
 #include "tests/sync/peer/peer_test_appliance.h"

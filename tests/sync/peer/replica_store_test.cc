@@ -2,11 +2,12 @@
 // network: key order across directories whose names sort differently from
 // their keys, paging with `after` and `prefix`, temporaries never listed,
 // append-only puts and the running sums they report.
+#include "appliance/daemon/replica_store.h"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <vector>
 
-#include "appliance/daemon/replica_store.h"
 #include "core/store/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,12 +37,16 @@ TEST_CASE("ReplicaStore: keys list in key order, page by page, whatever the dire
   TempDir dir;
   ReplicaStore store(DefaultFileSystem(), dir.path() / "replicas");
   // "a-b/" sorts before "a/" as keys, after "a" as directory names.
-  const std::vector<std::string> keys = {
-      "chunks/00/00" + std::string(62, '1'), "chunks/0a/0a" + std::string(62, '2'),
-      "chunks/0a/0a" + std::string(62, '3'), "chunks/ff/ff" + std::string(62, '4'),
-      "config",                              "snapshots/a-b/0000000000000002",
-      "snapshots/a.c/0000000000000004",      "snapshots/a/0000000000000001",
-      "snapshots/a/0000000000000003",        "snapshots/b/0000000000000005"};
+  const std::vector<std::string> keys = {"chunks/00/00" + std::string(62, '1'),
+                                         "chunks/0a/0a" + std::string(62, '2'),
+                                         "chunks/0a/0a" + std::string(62, '3'),
+                                         "chunks/ff/ff" + std::string(62, '4'),
+                                         "config",
+                                         "snapshots/a-b/0000000000000002",
+                                         "snapshots/a.c/0000000000000004",
+                                         "snapshots/a/0000000000000001",
+                                         "snapshots/a/0000000000000003",
+                                         "snapshots/b/0000000000000005"};
   for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
     auto put = store.Put(kPeer, *it, AsBytes("x" + *it), 1 << 20);
     INFO(*it << ": " << put.status().ToString());
@@ -109,8 +114,9 @@ TEST_CASE("ReplicaStore: objects are never replaced but config, and bounded per 
   CHECK(store.Put(kPeer, "config", Bytes(ReplicaStore::kMaxConfigBytes + 1), 1 << 30)
             .status()
             .IsInvalidArgument());
-  CHECK(store.Put(kPeer, "chunks/cd/cd" + std::string(62, '0'),
-                  Bytes(Store::kMaxSealedChunkBytes + 1), 1 << 30)
+  CHECK(store
+            .Put(kPeer, "chunks/cd/cd" + std::string(62, '0'),
+                 Bytes(Store::kMaxSealedChunkBytes + 1), 1 << 30)
             .status()
             .IsInvalidArgument());
   CHECK(store.Put(kPeer, "snapshots/v/1123456789abcdef", Bytes(101), 100)
