@@ -325,14 +325,21 @@ HttpResponse RevokePeer(HttpRequest& req, ApplianceServices& s, const std::strin
   return JsonResponse(200, {{"revoked", id}});
 }
 
+namespace {
+
 // The admin reads resolve the peer first: an unknown id is 404 before any
 // path is formed, a revoked peer's replica stays readable (recovery).
+Status CheckKnownPeer(ApplianceServices& s, const std::string& peer_id) {
+  CAIRN_ASSIGN_OR_RETURN(std::optional<Registry::PeerRecord> peer, s.registry.FindPeer(peer_id));
+  if (!peer) return Status::NotFound("no replication peer " + peer_id.substr(0, 80));
+  return Status::Ok();
+}
+
+}  // namespace
+
 HttpResponse ReadReplicaObject(HttpRequest& req, ApplianceServices& s, const std::string& actor) {
   const std::string peer_id = req.params["peer"];
-  auto peer = s.registry.FindPeer(peer_id);
-  if (!peer.ok()) return ErrorResponse(peer.error());
-  if (!*peer)
-    return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
+  if (Status known = CheckKnownPeer(s, peer_id); !known.ok()) return ErrorResponse(known);
   ReplicaStore store(DefaultFileSystem(), ReplicasDir(s.config));
   HttpResponse r = GetObject(req, s, store, peer_id);
   const std::string key = req.query_value("key").value_or("");
@@ -345,10 +352,7 @@ HttpResponse ReadReplicaObject(HttpRequest& req, ApplianceServices& s, const std
 
 HttpResponse ListReplicaKeys(HttpRequest& req, ApplianceServices& s) {
   const std::string peer_id = req.params["peer"];
-  auto peer = s.registry.FindPeer(peer_id);
-  if (!peer.ok()) return ErrorResponse(peer.error());
-  if (!*peer)
-    return ErrorResponse(Status::NotFound("no replication peer " + peer_id.substr(0, 80)));
+  if (Status known = CheckKnownPeer(s, peer_id); !known.ok()) return ErrorResponse(known);
   ReplicaStore store(DefaultFileSystem(), ReplicasDir(s.config));
   return KeysPage(store, req, peer_id);
 }
