@@ -4,7 +4,8 @@
 #   make test    deps + build + the whole ctest suite, then again under ASan+UBSan
 #   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
 #   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
-#   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset; agent vs local; ingest load
+#   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset; agent vs local; ingest load;
+#                replication to S3 and to a second appliance vs restic->S3 and borg+rclone
 JOBS ?= 2
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -43,6 +44,7 @@ demo-local: build
 bench: build
 	python3 bench/run_bench.py --cairnctl $(BUILD)/appliance/ctl/cairnctl
 	python3 bench/appliance_bench.py --build $(BUILD)
+	python3 bench/replication_bench.py --build $(BUILD)
 
 format:
 	find core appliance tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

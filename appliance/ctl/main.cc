@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   RegisterReplicaCommands(app, reg, env);
   RegisterRemoteCommands(app, reg, env);
   RegisterPeerCommands(app, reg, env);
+  RegisterTargetCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,7 @@
 #include "appliance/config/duration.h"
 #include "appliance/daemon/replica_api.h"
 #include "appliance/daemon/schedules_api.h"
+#include "appliance/daemon/targets_api.h"
 #include "appliance/daemon/tar_export.h"
 #include "core/base/log.h"
 #include "core/protocol/snapshot_json.h"
@@ -228,6 +229,7 @@ std::string RenderMetrics(ApplianceServices& s) {
   } else {
     ++s.metrics.errors;
   }
+  out += RenderReplicationMetrics(s);
   const json listeners = s.listener_stats();
   for (const auto& [name, st] : listeners.items()) {
     const std::string label = "listener=\"" + name + "\"";
@@ -290,6 +292,19 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                      [&s](HttpRequest& req, const Caller& c) {
                        return DeleteClusterSchedule(req, s, c.actor());
                      }));
+  router.Add(verb::get, "/v1/targets",
+             Guarded(s, Permission::kRead, "targets.list",
+                     [&s](HttpRequest&, const Caller&) { return ListTargets(s); }));
+  router.Add(verb::get, "/v1/targets/{name}",
+             Guarded(s, Permission::kRead, "target.show",
+                     [&s](HttpRequest& req, const Caller&) { return GetTarget(req, s); }));
+  router.Add(verb::post, "/v1/targets",
+             Guarded(s, Permission::kWriteConfig, "target.add",
+                     [&s](HttpRequest& req, const Caller& c) { return AddTarget(req, s, c.actor()); }),
+             RouteOptions{64 << 10});
+  router.Add(verb::delete_, "/v1/targets/{name}",
+             Guarded(s, Permission::kWriteConfig, "target.remove",
+                     [&s](HttpRequest& req, const Caller& c) { return RemoveTarget(req, s, c.actor()); }));
   router.Add(verb::post, "/v1/tokens",
              Guarded(s, Permission::kManageTokens, "enrollment-token.create",
                      [&s](HttpRequest& req, const Caller& c) { return CreateToken(req, c, s); }));

@@ -163,11 +163,23 @@ HttpResponse Commit(HttpRequest& req, ApplianceServices& s, const Registry::Agen
   Log(LogLevel::kInfo, "snapshot.committed",
       {{"agent", agent.id}, {"cluster", agent.cluster}, {"name", name},
        {"snapshot", outcome->snapshot_id}, {"bytes_new", std::to_string(outcome->bytes_new)}});
+  // Synchronous targets: the backup is complete only once they hold it, or
+  // once they are found down (then the answer says it went asynchronous).
+  json replication = json::array();
+  if (s.replication) {
+    s.replication->NotifySnapshotCommitted();
+    for (const SyncOutcome& o : s.replication->WaitForSynchronousTargets(
+             outcome->snapshot_id, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       s.config.synchronous_timeout))) {
+      replication.push_back({{"target", o.target}, {"replicated", o.replicated}, {"detail", o.detail}});
+    }
+  }
   return JsonResponse(201, {{"snapshot_id", outcome->snapshot_id},
                             {"manifest_bytes", outcome->manifest_bytes},
                             {"chunks_new", outcome->chunks_new},
                             {"bytes_new", outcome->bytes_new},
-                            {"bytes_stored", outcome->bytes_stored}});
+                            {"bytes_stored", outcome->bytes_stored},
+                            {"replication", replication}});
 }
 
 HttpResponse ListSnapshots(HttpRequest& req, ApplianceServices& s,

@@ -94,7 +94,7 @@ out=$("$CTL" replica attach --store new-s3/store --recovery-kit kit.txt --key-fi
 list=$("$CTL" snapshots --store new-s3/store --key-file new-s3/store.key 2>&1)
 grep -q "$SNAP_VOL" <<<"$list" && grep -q "$SNAP_RES" <<<"$list" && ok "both snapshots listed from S3" || bad "list: $list"
 out=$("$CTL" restore --store new-s3/store --key-file new-s3/store.key --snapshot "$SNAP_VOL" --target out-s3 2>&1) \
-  && diff -r vol out-s3 > /dev/null && ok "volume snapshot restored bit for bit from S3" || bad "restore s3: $(tail -3 <<<"$out")"
+  && diff -r vol out-s3 > /dev/null && ok "volume snapshot restored bit for bit from S3" || bad "restore s3: $(head -4 <<<"$out")"
 RTO_S3=$(since "$t0"); BYTES_S3=$(du -sb new-s3/store | cut -f1)
 "$CTL" restore --store new-s3/store --key-file new-s3/store.key --snapshot "$SNAP_RES" --target res-s3 > /dev/null 2>&1 \
   && diff -r res res-s3 > /dev/null && ok "resources snapshot restored bit for bit from S3" || bad "restore resources from s3"
@@ -107,7 +107,7 @@ out=$(CAIRN_REPLICA_TOKEN=$B_TOKEN "$CTL" replica attach --store new-b/store --r
       --from-appliance "$B_ADMIN" --peer "$PEER" --ca-file "$B_CA" 2>&1) \
   && ok "attached B's replica (peer $PEER): $(tail -1 <<<"$out")" || bad "attach b: $out"
 out=$(CAIRN_REPLICA_TOKEN=$B_TOKEN "$CTL" restore --store new-b/store --key-file new-b/store.key --snapshot "$SNAP_VOL" --target out-b 2>&1) \
-  && diff -r vol out-b > /dev/null && ok "volume snapshot restored bit for bit from B" || bad "restore b: $(tail -3 <<<"$out")"
+  && diff -r vol out-b > /dev/null && ok "volume snapshot restored bit for bit from B" || bad "restore b: $(head -4 <<<"$out")"
 RTO_B=$(since "$t0"); BYTES_B=$(du -sb new-b/store | cut -f1)
 echo "RTO from B: ${RTO_B} s (attach + restore of ${SNAP_VOL}), ${BYTES_B} bytes fetched into the new store"
 
