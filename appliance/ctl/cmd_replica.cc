@@ -23,8 +23,8 @@ namespace {
 
 struct SourceFlags {
   std::string from_dir;
-  std::string s3_endpoint, s3_bucket, s3_prefix, s3_region = "us-east-1", s3_credentials,
-      s3_ca_file;
+  std::string s3_endpoint, s3_bucket, s3_prefix, s3_credentials, s3_ca_file;
+  std::string s3_region = "us-east-1";
   bool s3_virtual_host = false;
   std::string from_appliance, token, peer, ca_file;
 };
@@ -60,12 +60,14 @@ void AddReplicaFlags(CLI::App* cmd, ReplicaFlags& f, const Environment& env, boo
   cmd->add_option("--token", f.source.token,
                   "an admin API token of that appliance (env CAIRN_REPLICA_TOKEN; never stored)")
       ->envname("CAIRN_REPLICA_TOKEN");
-  cmd->add_option("--peer", f.source.peer, "the peer id that appliance holds this store's replica under");
+  cmd->add_option("--peer", f.source.peer,
+                  "the peer id that appliance holds this store's replica under");
   cmd->add_option("--ca-file", f.source.ca_file, "that appliance's CA certificate");
   dir->excludes(s3)->excludes(appliance);
   s3->excludes(appliance);
   if (pull) {
-    cmd->add_option("--streams", f.streams, "chunks fetched at once (1..32)")->capture_default_str();
+    cmd->add_option("--streams", f.streams, "chunks fetched at once (1..32)")
+        ->capture_default_str();
   }
 }
 
@@ -109,7 +111,8 @@ Result<AttachRequest> RequestOf(const ReplicaFlags& f, JobProgress* progress) {
   AttachRequest request;
   request.store_dir = f.store;
   request.key_file = f.key_file;
-  CAIRN_ASSIGN_OR_RETURN(Bytes text, ReadWholeFile(DefaultFileSystem(), f.kit, kMaxRecoveryKitTextSize));
+  CAIRN_ASSIGN_OR_RETURN(Bytes text,
+                         ReadWholeFile(DefaultFileSystem(), f.kit, kMaxRecoveryKitTextSize));
   auto kit = ParseRecoveryKit(AsChars(text));
   Cleanse(text);  // it holds the master key
   if (!kit.ok()) return kit.error().WithContext("recovery kit " + f.kit);
@@ -123,8 +126,8 @@ Result<AttachRequest> RequestOf(const ReplicaFlags& f, JobProgress* progress) {
 }
 
 std::string RenderReplicaProgress(const JobProgress& p, double secs) {
-  std::string line = "replica  " + std::to_string(p.chunks_done.load()) + " objects  " +
-                     HumanBytes(p.bytes_done);
+  std::string line =
+      "replica  " + std::to_string(p.chunks_done.load()) + " objects  " + HumanBytes(p.bytes_done);
   if (p.bytes_total > 0) line += " of " + HumanBytes(p.bytes_total);
   return line + "  " + HumanRate(p.bytes_done, secs);
 }
@@ -136,7 +139,8 @@ void PrintChunkProblems(const char* label, const std::vector<DamagedChunk>& chun
       std::printf("  snapshot %s (%s):\n", use.snapshot_id.c_str(), use.name.c_str());
       for (const std::string& file : use.files) std::printf("    %s\n", file.c_str());
       if (use.more_files > 0) {
-        std::printf("    ... and %llu more files\n", static_cast<unsigned long long>(use.more_files));
+        std::printf("    ... and %llu more files\n",
+                    static_cast<unsigned long long>(use.more_files));
       }
     }
   }
@@ -144,9 +148,9 @@ void PrintChunkProblems(const char* label, const std::vector<DamagedChunk>& chun
 
 void PrintAttach(const AttachRequest& request, const AttachReport& r) {
   std::printf("replica %s: store %s, %zu snapshot manifests, %llu chunks (%s)\n", r.source.c_str(),
-              r.store_id.c_str(), static_cast<std::size_t>(r.manifests_fetched + r.manifests_local +
-                                                           r.unreadable_manifests.size()),
-              static_cast<unsigned long long>(r.replica_chunks), HumanBytes(r.replica_chunk_bytes).c_str());
+              r.store_id.c_str(), static_cast<std::size_t>(r.replica_manifests),
+              static_cast<unsigned long long>(r.replica_chunks),
+              HumanBytes(r.replica_chunk_bytes).c_str());
   if (r.ignored_key_count > 0) {
     std::string some;
     for (const std::string& k : r.ignored_keys) some += (some.empty() ? "" : ", ") + k;
@@ -155,23 +159,26 @@ void PrintAttach(const AttachRequest& request, const AttachReport& r) {
                 r.ignored_key_count > r.ignored_keys.size() ? ", ..." : "");
   }
   for (const std::string& w : r.warnings) std::printf("warning: %s\n", w.c_str());
-  for (const std::string& m : r.unreadable_manifests) std::printf("UNREADABLE snapshot manifest %s\n", m.c_str());
+  for (const std::string& m : r.unreadable_manifests)
+    std::printf("UNREADABLE snapshot manifest %s\n", m.c_str());
   if (r.created_key_file) {
     std::printf("new key file %s: open the store with --key-file %s from now on\n",
                 request.key_file.c_str(), request.key_file.c_str());
   }
-  std::printf("attached %s: %llu snapshots; %llu manifests fetched, %llu already local; %llu of %llu "
-              "chunks local\n",
-              request.store_dir.c_str(), static_cast<unsigned long long>(r.snapshots),
-              static_cast<unsigned long long>(r.manifests_fetched),
-              static_cast<unsigned long long>(r.manifests_local),
-              static_cast<unsigned long long>(r.chunks_local),
-              static_cast<unsigned long long>(r.chunks_referenced));
+  std::printf(
+      "attached %s: %llu snapshots; %llu manifests fetched, %llu already local; %llu of %llu "
+      "chunks local\n",
+      request.store_dir.c_str(), static_cast<unsigned long long>(r.snapshots),
+      static_cast<unsigned long long>(r.manifests_fetched),
+      static_cast<unsigned long long>(r.manifests_local),
+      static_cast<unsigned long long>(r.chunks_local),
+      static_cast<unsigned long long>(r.chunks_referenced));
 }
 
 void PrintTransfer(std::uint64_t objects, std::uint64_t bytes, double secs) {
-  std::printf("transferred %llu objects, %s in %.2f s (%s)\n", static_cast<unsigned long long>(objects),
-              HumanBytes(bytes).c_str(), secs, HumanRate(bytes, secs).c_str());
+  std::printf("transferred %llu objects, %s in %.2f s (%s)\n",
+              static_cast<unsigned long long>(objects), HumanBytes(bytes).c_str(), secs,
+              HumanRate(bytes, secs).c_str());
 }
 
 int RunAttach(const ReplicaFlags& flags) {
@@ -186,14 +193,16 @@ int RunAttach(const ReplicaFlags& flags) {
   const AttachReport& r = attached->report;
   PrintAttach(*request, r);
   PrintChunkProblems("MISSING", r.missing_chunks);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintTransfer(r.objects_fetched, r.bytes_fetched, secs);
   if (!r.complete()) {
     std::printf("the replica is incomplete (listed above): the other snapshots restore\n");
     return 1;
   }
-  std::printf("restores fetch the chunks they need from the replica and keep them; "
-              "'cairnctl replica reseed' pulls them all\n");
+  std::printf(
+      "restores fetch the chunks they need from the replica and keep them; "
+      "'cairnctl replica reseed' pulls them all\n");
   return 0;
 }
 
@@ -212,9 +221,11 @@ int RunReseed(const ReplicaFlags& flags) {
   const ReseedReport& r = reseeded->second;
   PrintAttach(*request, r.attach);
   std::printf("pulled %llu chunks (%s); %llu were already local\n",
-              static_cast<unsigned long long>(r.pull.chunks_fetched), HumanBytes(r.pull.bytes_fetched).c_str(),
+              static_cast<unsigned long long>(r.pull.chunks_fetched),
+              HumanBytes(r.pull.bytes_fetched).c_str(),
               static_cast<unsigned long long>(r.attach.chunks_local + r.pull.chunks_already_local));
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::uint64_t objects = r.attach.objects_fetched + r.pull.chunks_fetched;
   const std::uint64_t bytes = r.attach.bytes_fetched + r.pull.bytes_fetched;
   if (!r.pull.stopped.ok()) {
@@ -229,9 +240,10 @@ int RunReseed(const ReplicaFlags& flags) {
   }
   PrintTransfer(objects, bytes, secs);
   if (!r.complete()) {
-    std::printf("store %s is INCOMPLETE: the snapshots listed above lack data the replica does not "
-                "have; the others restore\n",
-                flags.store.c_str());
+    std::printf(
+        "store %s is INCOMPLETE: the snapshots listed above lack data the replica does not "
+        "have; the others restore\n",
+        flags.store.c_str());
     return 1;
   }
   std::printf("store %s is complete: %llu snapshots, %llu chunks ('cairnctl verify' proves them)\n",
@@ -243,20 +255,23 @@ int RunReseed(const ReplicaFlags& flags) {
 }  // namespace
 
 void RegisterReplicaCommands(CLI::App& app, CommandRegistry& reg, const Environment& env) {
-  CLI::App* replica = app.add_subcommand("replica", "recovery from a replica, with the recovery kit");
+  CLI::App* replica =
+      app.add_subcommand("replica", "recovery from a replica, with the recovery kit");
   replica->require_subcommand(1);
 
   CLI::App* attach = replica->add_subcommand(
       "attach", "make a local store from a replica: snapshots listed and restorable at once");
   auto attach_flags = std::make_shared<ReplicaFlags>();
   AddReplicaFlags(attach, *attach_flags, env, /*pull=*/false);
-  attach->callback([&reg, attach_flags] { reg.runner = [attach_flags] { return RunAttach(*attach_flags); }; });
+  attach->callback(
+      [&reg, attach_flags] { reg.runner = [attach_flags] { return RunAttach(*attach_flags); }; });
 
   CLI::App* reseed = replica->add_subcommand(
       "reseed", "attach, then pull every chunk: a complete local store (resumable)");
   auto reseed_flags = std::make_shared<ReplicaFlags>();
   AddReplicaFlags(reseed, *reseed_flags, env, /*pull=*/true);
-  reseed->callback([&reg, reseed_flags] { reg.runner = [reseed_flags] { return RunReseed(*reseed_flags); }; });
+  reseed->callback(
+      [&reg, reseed_flags] { reg.runner = [reseed_flags] { return RunReseed(*reseed_flags); }; });
 }
 
 }  // namespace cairn::ctl

@@ -18,8 +18,8 @@ Result<RestoreResult> RestoreFromStore(Store& store, const RestoreRequest& reque
   ReplicaTargetFactory open_target = MakeReplicaTargetFactory(*source, secrets, store.fs());
   std::vector<std::unique_ptr<ChunkFetcher>> fetchers;
   for (int i = 0; i < RestoreThreads(request); ++i) {
-    fetchers.push_back(
-        std::make_unique<ReplicaChunkFetcher>(store, open_target, "the replica " + s.source, s.fetched));
+    fetchers.push_back(std::make_unique<ReplicaChunkFetcher>(store, open_target,
+                                                             "the replica " + s.source, s.fetched));
   }
   auto result = RestoreManifest(manifest, std::move(fetchers), request, sink);
   // What was fetched is kept even when the restore failed part way: the
@@ -27,7 +27,8 @@ Result<RestoreResult> RestoreFromStore(Store& store, const RestoreRequest& reque
   Status committed = store.CommitChunks();
   if (!result.ok()) return result;
   if (!committed.ok()) {
-    result->errors.push_back("keeping the chunks fetched from the replica: " + committed.ToString());
+    result->errors.push_back("keeping the chunks fetched from the replica: " +
+                             committed.ToString());
   }
   return result;
 }

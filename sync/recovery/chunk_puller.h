@@ -36,7 +36,7 @@ struct PullOptions {
 
 struct PullReport {
   std::uint64_t chunks_fetched = 0;
-  std::uint64_t bytes_fetched = 0;   // sealed bytes that crossed the wire
+  std::uint64_t bytes_fetched = 0;  // sealed bytes that crossed the wire
   std::uint64_t chunks_already_local = 0;
   std::vector<std::pair<ChunkId, std::string>> failed;  // missing or damaged on the replica
   Status stopped;  // why the pull stopped before the end; Ok when it ran through
@@ -44,7 +44,7 @@ struct PullReport {
 
 // `chunks`: (id, stored size on the replica), e.g. AttachedStore::to_pull.
 PullReport PullChunks(Store& store, const ReplicaTargetFactory& open_target,
-                              const std::vector<std::pair<ChunkId, std::uint64_t>>& chunks,
-                              const PullOptions& options);
+                      const std::vector<std::pair<ChunkId, std::uint64_t>>& chunks,
+                      const PullOptions& options);
 
 }  // namespace cairn

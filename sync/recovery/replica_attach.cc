@@ -63,7 +63,8 @@ Result<std::unique_ptr<Store>> UnlockStore(FileSystem& fs, const AttachRequest& 
   if (key_exists) {
     return Store::Open(fs, request.store_dir, KeySource{request.key_file, std::nullopt});
   }
-  CAIRN_ASSIGN_OR_RETURN(auto store, Store::OpenWithMasterKey(fs, request.store_dir, request.master));
+  CAIRN_ASSIGN_OR_RETURN(auto store,
+                         Store::OpenWithMasterKey(fs, request.store_dir, request.master));
   if (request.key_file.has_parent_path()) {
     CAIRN_RETURN_IF_ERROR(fs.CreateDirectories(request.key_file.parent_path()));
   }
@@ -114,8 +115,9 @@ struct ChunkUse {
 };
 using ChunkUses = std::unordered_map<ChunkId, ChunkUse, ChunkIdHash>;
 
-Result<ChunkUses> CollectChunkUses(Store& store, const ReplicaIndex& index,
-                                   const std::vector<std::pair<std::string, std::string>>& snapshots) {
+Result<ChunkUses> CollectChunkUses(
+    Store& store, const ReplicaIndex& index,
+    const std::vector<std::pair<std::string, std::string>>& snapshots) {
   ChunkUses uses;
   for (const auto& [name, id] : snapshots) {
     auto m = store.ReadManifest(name, id);
@@ -159,13 +161,14 @@ Result<AttachedStore> AttachReplica(FileSystem& fs, const AttachRequest& request
   AttachReport& report = out.report;
   report.source = request.source.Describe();
   CAIRN_ASSIGN_OR_RETURN(std::unique_ptr<ReplicaTarget> target, request.open_target());
-  CAIRN_ASSIGN_OR_RETURN(ReplicaIndex index,
-                         OpenReplica(*target, request.master, request.kit_store_id, request.progress));
+  CAIRN_ASSIGN_OR_RETURN(ReplicaIndex index, OpenReplica(*target, request.master,
+                                                         request.kit_store_id, request.progress));
   report.store_id = index.config.StoreIdHex();
   report.objects_fetched = 1;
   report.bytes_fetched = index.config_bytes.size();
   report.ignored_keys = index.ignored_keys;
   report.ignored_key_count = index.ignored_key_count;
+  report.replica_manifests = index.manifests.size();
   report.replica_chunks = index.chunks.size();
   for (const auto& [id, size] : index.chunks) report.replica_chunk_bytes += size;
 
@@ -192,8 +195,9 @@ Result<AttachedStore> AttachReplica(FileSystem& fs, const AttachRequest& request
   };
   // A directory made by this attach has nothing in its catalog worth
   // keeping aside.
-  CAIRN_ASSIGN_OR_RETURN(auto rebuilt, ReopenAndRebuild(fs, request.store_dir, request.key_file, options,
-                                                        /*keep_old_catalog=*/!report.created_store));
+  CAIRN_ASSIGN_OR_RETURN(auto rebuilt,
+                         ReopenAndRebuild(fs, request.store_dir, request.key_file, options,
+                                          /*keep_old_catalog=*/!report.created_store));
   out.store = std::move(rebuilt.first);
   report.warnings = out.store->open_warnings();
   report.snapshots = rebuilt.second.snapshots;

@@ -42,8 +42,8 @@ struct AttachRequest {
   // commands open the store with --key-file); when present it must already
   // open this store (a second attach, a resumed reseed).
   std::filesystem::path key_file;
-  MasterKey master;   // from the recovery kit
-  Bytes kit_store_id;  // the store the kit names
+  MasterKey master;                  // from the recovery kit
+  Bytes kit_store_id;                // the store the kit names
   ReplicaSource source;              // recorded in the store
   ReplicaTargetFactory open_target;  // made from `source` and the secrets
   JobProgress* progress = nullptr;   // objects and bytes fetched (chunks_done, bytes_done)
@@ -56,8 +56,9 @@ struct AttachReport {
   bool created_key_file = false;
   std::uint64_t snapshots = 0;  // in the rebuilt catalog
   std::uint64_t manifests_fetched = 0;
-  std::uint64_t manifests_local = 0;  // already in the store, not fetched again
-  std::uint64_t replica_chunks = 0;   // chunk objects the replica lists
+  std::uint64_t manifests_local = 0;    // already in the store, not fetched again
+  std::uint64_t replica_manifests = 0;  // snapshot manifests the replica lists
+  std::uint64_t replica_chunks = 0;     // chunk objects the replica lists
   std::uint64_t replica_chunk_bytes = 0;
   std::uint64_t chunks_referenced = 0;  // distinct chunks the snapshots use
   std::uint64_t chunks_local = 0;       // of those, already in the store

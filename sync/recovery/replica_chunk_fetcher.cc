@@ -25,18 +25,27 @@ Result<Bytes> GetWithRetry(ReplicaTarget& target, const std::string& key) {
 
 }  // namespace
 
-void ReplicaFetchStats::MarkPulled(const ChunkId& id) {
-  std::lock_guard lock(mu_);
-  pulled_.insert(id);
+ReplicaFetchStats::Claim ReplicaFetchStats::ClaimOrWait(const ChunkId& id) {
+  std::unique_lock lock(mu_);
+  auto [it, first] = claims_.emplace(id, Claim::kFetch);
+  if (first) return Claim::kFetch;
+  // A reference, not the iterator: other claims may rehash the map while
+  // this one waits (references to elements stay valid).
+  const Claim& state = it->second;
+  finished_.wait(lock, [&] { return state != Claim::kFetch; });
+  return state;
 }
 
-bool ReplicaFetchStats::WasPulled(const ChunkId& id) {
-  std::lock_guard lock(mu_);
-  return pulled_.contains(id);
+void ReplicaFetchStats::Finish(const ChunkId& id, bool pulled) {
+  {
+    std::lock_guard lock(mu_);
+    claims_[id] = pulled ? Claim::kPulled : Claim::kFailed;
+  }
+  finished_.notify_all();
 }
 
-Result<Bytes> PullChunk(ReplicaTarget& target, ChunkReader& reader, Store& store,
-                        const ChunkId& id, ReplicaFetchStats* stats) {
+Result<Bytes> PullChunk(ReplicaTarget& target, ChunkReader& reader, Store& store, const ChunkId& id,
+                        ReplicaFetchStats* stats) {
   auto sealed = GetWithRetry(target, ReplicaChunkKey(id));
   if (!sealed.ok() && sealed.error().IsNotFound()) {
     return Status::NotFound("chunk " + id.Hex() + " is missing from the replica at " +
@@ -57,10 +66,18 @@ Result<Bytes> PullChunk(ReplicaTarget& target, ChunkReader& reader, Store& store
 Result<Bytes> ReplicaChunkFetcher::Fetch(const ChunkId& id) {
   auto local = reader_.Read(id);
   if (local.ok() || !local.error().IsNotFound()) return local;
-  if (stats_.WasPulled(id)) {
+  const ReplicaFetchStats::Claim claim = stats_.ClaimOrWait(id);
+  if (claim == ReplicaFetchStats::Claim::kPulled) {
+    // Written by another thread of this job, perhaps not named yet.
     CAIRN_RETURN_IF_ERROR(store_.CommitChunks());
     return reader_.Read(id);
   }
+  auto plain = Pull(id);
+  if (claim == ReplicaFetchStats::Claim::kFetch) stats_.Finish(id, plain.ok());
+  return plain;
+}
+
+Result<Bytes> ReplicaChunkFetcher::Pull(const ChunkId& id) {
   if (!target_) {
     auto opened = open_target_();
     if (!opened.ok()) {
@@ -69,9 +86,7 @@ Result<Bytes> ReplicaChunkFetcher::Fetch(const ChunkId& id) {
     }
     target_ = std::move(*opened);
   }
-  auto plain = PullChunk(*target_, reader_, store_, id, &stats_);
-  if (plain.ok()) stats_.MarkPulled(id);
-  return plain;
+  return PullChunk(*target_, reader_, store_, id, &stats_);
 }
 
 }  // namespace cairn

@@ -14,11 +14,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "core/engine/chunk_fetcher.h"
 #include "core/store/chunk_reader.h"
@@ -30,23 +31,26 @@ struct ReplicaFetchStats {
   std::atomic<std::uint64_t> chunks{0};  // fetched, proven and stored
   std::atomic<std::uint64_t> bytes{0};   // their sealed bytes (what crossed the wire)
 
-  // Chunks pulled by this job: one read again before the store has named it
-  // (a snapshot may use a chunk in several places) commits the batch rather
-  // than fetching the chunk twice.
-  void MarkPulled(const ChunkId& id);
-  bool WasPulled(const ChunkId& id);
+  // A snapshot may use a chunk in several places, read by several threads:
+  // the first to Claim it fetches it (and calls Finish); the others wait
+  // for that and then read the stored copy, so no chunk crosses the wire
+  // twice in one job.
+  enum class Claim { kFetch, kPulled, kFailed };
+  Claim ClaimOrWait(const ChunkId& id);
+  void Finish(const ChunkId& id, bool pulled);
 
  private:
   std::mutex mu_;
-  std::unordered_set<ChunkId, ChunkIdHash> pulled_;
+  std::condition_variable finished_;
+  std::unordered_map<ChunkId, Claim, ChunkIdHash> claims_;  // kFetch: in flight
 };
 
 // Returns the chunk's plaintext. NotFound when the replica lacks it,
 // Corruption naming the chunk when the bytes are not that chunk (nothing is
 // written), the target's error otherwise (Unavailable is retried a few
 // times with backoff first).
-Result<Bytes> PullChunk(ReplicaTarget& target, ChunkReader& reader, Store& store,
-                        const ChunkId& id, ReplicaFetchStats* stats);
+Result<Bytes> PullChunk(ReplicaTarget& target, ChunkReader& reader, Store& store, const ChunkId& id,
+                        ReplicaFetchStats* stats);
 
 class ReplicaChunkFetcher final : public ChunkFetcher {
  public:
@@ -63,6 +67,8 @@ class ReplicaChunkFetcher final : public ChunkFetcher {
   Result<Bytes> Fetch(const ChunkId& id) override;
 
  private:
+  Result<Bytes> Pull(const ChunkId& id);
+
   Store& store_;
   ChunkReader reader_;
   ReplicaTargetFactory open_target_;

@@ -43,18 +43,20 @@ Result<ReplicaIndex> OpenReplica(ReplicaTarget& target, const MasterKey& master,
   }
   index.keys = DeriveKeys(master, index.config.store_id);
   if (!index.config.CheckMac(index.keys).ok()) {
-    return Status::PermissionDenied(
-        "the recovery kit does not open this replica (" + where + "): its master key does not "
-        "authenticate the replica's config. Check the kit (a retyped line?), or the config was "
-        "modified");
+    return Status::PermissionDenied("the recovery kit does not open this replica (" + where +
+                                    "): its master key does not authenticate the replica's "
+                                    "config. Check the kit (a retyped line?), or the config was "
+                                    "modified");
   }
 
   std::uint64_t keys_seen = 0;
+  // A key of another shape is counted and skipped, never followed.
   auto ignore = [&](std::string_view key) {
     if (index.ignored_keys.size() < ReplicaIndex::kMaxIgnoredListed) {
       index.ignored_keys.emplace_back(key);
     }
     ++index.ignored_key_count;
+    return Status::Ok();
   };
   auto bounded = [&]() -> Status {
     if (++keys_seen > ReplicaIndex::kMaxKeys) {
@@ -64,33 +66,24 @@ Result<ReplicaIndex> OpenReplica(ReplicaTarget& target, const MasterKey& master,
     }
     return Status::Ok();
   };
-  CAIRN_RETURN_IF_ERROR(
-      target
-          .List(kReplicaSnapshotsPrefix,
-                [&](std::string_view key, std::uint64_t) -> Status {
-                  CAIRN_RETURN_IF_ERROR(bounded());
-                  auto parsed = ParseReplicaManifestKey(key);
-                  if (parsed) {
-                    index.manifests.push_back(std::move(*parsed));
-                  } else {
-                    ignore(key);
-                  }
-                  return Status::Ok();
-                })
-          .WithContext("list the replica's snapshots"));
-  CAIRN_RETURN_IF_ERROR(target
-                            .List(kReplicaChunksPrefix,
-                                  [&](std::string_view key, std::uint64_t size) -> Status {
-                                    CAIRN_RETURN_IF_ERROR(bounded());
-                                    auto id = ParseReplicaChunkKey(key);
-                                    if (id) {
-                                      index.chunks.emplace(*id, size);
-                                    } else {
-                                      ignore(key);
-                                    }
-                                    return Status::Ok();
-                                  })
-                            .WithContext("list the replica's chunks"));
+  auto on_manifest = [&](std::string_view key, std::uint64_t) -> Status {
+    CAIRN_RETURN_IF_ERROR(bounded());
+    auto parsed = ParseReplicaManifestKey(key);
+    if (!parsed) return ignore(key);
+    index.manifests.push_back(std::move(*parsed));
+    return Status::Ok();
+  };
+  auto on_chunk = [&](std::string_view key, std::uint64_t size) -> Status {
+    CAIRN_RETURN_IF_ERROR(bounded());
+    auto id = ParseReplicaChunkKey(key);
+    if (!id) return ignore(key);
+    index.chunks.emplace(*id, size);
+    return Status::Ok();
+  };
+  Status listed = target.List(kReplicaSnapshotsPrefix, on_manifest);
+  if (!listed.ok()) return listed.WithContext("list the replica's snapshots");
+  listed = target.List(kReplicaChunksPrefix, on_chunk);
+  if (!listed.ok()) return listed.WithContext("list the replica's chunks");
   return index;
 }
 

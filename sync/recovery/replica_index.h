@@ -37,9 +37,9 @@ struct ReplicaIndex {
   StoreConfig config;  // its MAC checked under the kit's master key
   Bytes config_bytes;  // exactly as the replica holds it
   DerivedKeys keys;    // derived from the kit's master key
-  std::vector<std::pair<std::string, std::string>> manifests;  // (name, id), key order
+  std::vector<std::pair<std::string, std::string>> manifests;      // (name, id), key order
   std::unordered_map<ChunkId, std::uint64_t, ChunkIdHash> chunks;  // id -> stored size
-  std::vector<std::string> ignored_keys;  // the first kMaxIgnoredListed
+  std::vector<std::string> ignored_keys;                           // the first kMaxIgnoredListed
   std::uint64_t ignored_key_count = 0;
 };
 

@@ -20,14 +20,16 @@ Result<std::pair<std::unique_ptr<Store>, ReseedReport>> ReseedStore(FileSystem& 
   // files, with their real sizes.
   // A store this call created has only the catalog attach built: nothing
   // to keep aside.
-  CAIRN_ASSIGN_OR_RETURN(auto rebuilt, ReopenAndRebuild(fs, request.store_dir, request.key_file, {},
-                                                        /*keep_old_catalog=*/!report.attach.created_store));
+  CAIRN_ASSIGN_OR_RETURN(auto rebuilt,
+                         ReopenAndRebuild(fs, request.store_dir, request.key_file, {},
+                                          /*keep_old_catalog=*/!report.attach.created_store));
   report.rebuild = std::move(rebuilt.second);
   // Missing from the replica at attach (attributed then), or damaged or
   // gone when pulled (attributed now).
   report.unrecovered = std::move(report.attach.missing_chunks);
   std::vector<DamagedChunk> failed;
-  for (const auto& [id, problem] : report.pull.failed) failed.push_back(DamagedChunk{id, problem, {}});
+  for (const auto& [id, problem] : report.pull.failed)
+    failed.push_back(DamagedChunk{id, problem, {}});
   CAIRN_ASSIGN_OR_RETURN(auto snapshots, rebuilt.first->ListManifestFiles());
   AttributeDamagedChunks(*rebuilt.first, snapshots, failed);
   for (DamagedChunk& d : failed) report.unrecovered.push_back(std::move(d));

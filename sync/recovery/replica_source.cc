@@ -1,6 +1,7 @@
 #include "sync/recovery/replica_source.h"
 
 #include "sync/engine/open_target.h"
+#include "sync/peer/appliance_replica_reader.h"
 
 namespace cairn {
 namespace {
@@ -9,15 +10,8 @@ using json = nlohmann::json;
 
 constexpr int kReplicaSourceVersion = 1;
 
-Result<std::string> ReadCaPem(FileSystem& fs, const std::filesystem::path& file) {
-  if (file.empty()) return std::string();
-  CAIRN_ASSIGN_OR_RETURN(Bytes pem, ReadWholeFile(fs, file, 1 << 20));
-  return std::string(AsChars(pem));
-}
-
-Result<std::unique_ptr<ReplicaTarget>> OpenApplianceReplica(const ApplianceReplicaSettings& settings,
-                                                            const ReplicaSecrets& secrets,
-                                                            FileSystem& fs) {
+Result<std::unique_ptr<ReplicaTarget>> OpenApplianceReplica(
+    const ApplianceReplicaSettings& settings, const ReplicaSecrets& secrets, FileSystem& fs) {
   if (secrets.admin_token.empty()) {
     return Status::InvalidArgument(
         "reading the replica held by appliance " + settings.admin_url +
@@ -25,11 +19,11 @@ Result<std::unique_ptr<ReplicaTarget>> OpenApplianceReplica(const ApplianceRepli
         "(restore), or set CAIRN_REPLICA_TOKEN");
   }
   const std::filesystem::path& ca = secrets.ca_file.empty() ? settings.ca_file : secrets.ca_file;
-  CAIRN_ASSIGN_OR_RETURN(std::string ca_pem, ReadCaPem(fs, ca));
-  (void)ca_pem;
-  return Status::Unavailable("this cairnctl was built without the appliance replica reader "
-                             "(sync/peer/appliance_replica_reader.h): attach the replica from "
-                             "S3 or a directory copy instead");
+  auto pem = ReadWholeFile(fs, ca, 1 << 20);
+  if (!pem.ok())
+    return pem.error().WithContext("the CA certificate of appliance " + settings.admin_url);
+  return OpenApplianceReplicaReader(settings.admin_url, std::string(AsChars(*pem)),
+                                    secrets.admin_token, settings.peer_id);
 }
 
 }  // namespace
@@ -51,6 +45,11 @@ Status ReplicaSource::Validate() const {
     if (!appliance.admin_url.starts_with("https://")) {
       return Status::InvalidArgument("the appliance's admin URL must start with https:// (got '" +
                                      appliance.admin_url + "')");
+    }
+    if (appliance.ca_file.empty()) {
+      return Status::InvalidArgument(
+          "give the CA certificate of the appliance holding the replica with --ca-file (its "
+          "pki/ca.crt; an appliance's CA is its own, not a public one)");
     }
     if (appliance.peer_id.empty()) {
       return Status::InvalidArgument(
@@ -139,7 +138,8 @@ ReplicaTargetFactory MakeReplicaTargetFactory(const ReplicaSource& source,
       return OpenApplianceReplica(source.appliance, secrets, fs);
     }
     TargetSpec spec = source.target;
-    if (!secrets.s3_credentials_file.empty()) spec.s3.credentials_file = secrets.s3_credentials_file;
+    if (!secrets.s3_credentials_file.empty())
+      spec.s3.credentials_file = secrets.s3_credentials_file;
     if (!secrets.ca_file.empty()) spec.s3.ca_file = secrets.ca_file;
     return OpenReplicaTarget(spec, fs);
   };

@@ -36,7 +36,7 @@ enum class ReplicaSourceKind {
 
 struct ApplianceReplicaSettings {
   std::string admin_url;          // "https://b.example:9443"
-  std::filesystem::path ca_file;  // the remote appliance's CA; empty: the system's
+  std::filesystem::path ca_file;  // the remote appliance's CA certificate (its pki/ca.crt)
   std::string peer_id;            // whose replica: the id B knows this store's appliance by
 };
 
@@ -57,9 +57,9 @@ struct ReplicaSource {
 
 // What a source may need that is never written down.
 struct ReplicaSecrets {
-  std::string admin_token;                      // kApplianceAdmin: an admin API token of B
-  std::filesystem::path s3_credentials_file;    // overrides the recorded path when set
-  std::filesystem::path ca_file;                // overrides the recorded CA file when set
+  std::string admin_token;                    // kApplianceAdmin: an admin API token of B
+  std::filesystem::path s3_credentials_file;  // overrides the recorded path when set
+  std::filesystem::path ca_file;              // overrides the recorded CA file when set
 };
 
 inline constexpr const char* kReplicaSourceFileName = "replica-source.json";

@@ -17,9 +17,10 @@ ApplianceConfig ConfigAround(const fs::path& state, const fs::path& store, const
   return config;
 }
 
-TEST_CASE("Appliance init adopts a re-seeded store only when asked and only once its key file "
-          "opens it",
-          "[integration]") {
+TEST_CASE(
+    "Appliance init adopts a re-seeded store only when asked and only once its key file "
+    "opens it",
+    "[integration]") {
   ReplicaFixture f;
   f.BackUpSampleAndReplicate(61);
   auto reseeded = ReseedStore(DefaultFileSystem(), f.Request(), PullOptions{});

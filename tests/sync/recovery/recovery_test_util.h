@@ -57,7 +57,8 @@ struct GetLog {
 
 class TestTarget final : public ReplicaTarget {
  public:
-  TestTarget(std::filesystem::path dir, GetLog& log) : inner_(DefaultFileSystem(), std::move(dir)), log_(log) {}
+  TestTarget(std::filesystem::path dir, GetLog& log)
+      : inner_(DefaultFileSystem(), std::move(dir)), log_(log) {}
   std::string Describe() const override { return "test " + inner_.Describe(); }
   Result<ProbeResult> Probe() override { return inner_.Probe(); }
   Status Put(std::string_view key, ByteSpan data, const PutOptions& o) override {
@@ -96,7 +97,8 @@ class TestTarget final : public ReplicaTarget {
 // Commits its snapshots as a cluster's agent would (the manifest names it).
 class ClusterBackupTarget final : public LocalBackupTarget {
  public:
-  ClusterBackupTarget(Store& store, std::string cluster) : LocalBackupTarget(store), cluster_(std::move(cluster)) {}
+  ClusterBackupTarget(Store& store, std::string cluster)
+      : LocalBackupTarget(store), cluster_(std::move(cluster)) {}
   Result<std::uint64_t> Commit(Manifest& manifest, const std::vector<NewChunk>& new_chunks,
                                const std::vector<ChunkId>& referenced) override {
     manifest.cluster = cluster_;

@@ -28,9 +28,10 @@ void CheckChunkRowsMatch(Catalog& original, Catalog& attached,
   }
 }
 
-TEST_CASE("Replica attach: the replica's snapshots are listed with their names, clusters, times "
-          "and sizes, and chunk rows are sized without fetching a chunk",
-          "[integration]") {
+TEST_CASE(
+    "Replica attach: the replica's snapshots are listed with their names, clusters, times "
+    "and sizes, and chunk rows are sized without fetching a chunk",
+    "[integration]") {
   ReplicaFixture f;
   MakeSampleTree(f.src, 21);
   REQUIRE(f.BackupAs(f.src, "volumes", "edge-1").ok());
@@ -94,14 +95,16 @@ TEST_CASE("Replica attach: a wrong recovery kit is refused clearly, and nothing 
   auto attached = AttachReplica(DefaultFileSystem(), request);
   REQUIRE_FALSE(attached.ok());
   CHECK(attached.error().IsPermissionDenied());
-  CHECK_THAT(attached.error().message(), Catch::Contains(expected) && Catch::Contains(also_expected));
+  CHECK_THAT(attached.error().message(),
+             Catch::Contains(expected) && Catch::Contains(also_expected));
   CHECK_FALSE(fs::exists(f.attached));
   CHECK_FALSE(fs::exists(f.new_key));
 }
 
-TEST_CASE("Replica attach: keys that are not replica objects are skipped, bad manifest names "
-          "included",
-          "[integration]") {
+TEST_CASE(
+    "Replica attach: keys that are not replica objects are skipped, bad manifest names "
+    "included",
+    "[integration]") {
   ReplicaFixture f;
   const std::string one = f.BackUpSampleAndReplicate(25, "one");
   const std::string valid_hex = f.ChunkOf("one", one, "a/b/medium.bin").Hex();
@@ -135,9 +138,10 @@ TEST_CASE("Replica attach: keys that are not replica objects are skipped, bad ma
   CHECK_FALSE(fs::exists(f.attached / "snapshots" / "BAD NAME"));
 }
 
-TEST_CASE("Replica attach: a chunk the replica lacks is reported with the snapshot and files it "
-          "affects; the other snapshots stay whole",
-          "[integration]") {
+TEST_CASE(
+    "Replica attach: a chunk the replica lacks is reported with the snapshot and files it "
+    "affects; the other snapshots stay whole",
+    "[integration]") {
   ReplicaFixture f;
   MakeSampleTree(f.src, 26);
   auto one = StoreFixture::Backup(*f.store, f.src, "one");
@@ -165,9 +169,10 @@ TEST_CASE("Replica attach: a chunk the replica lacks is reported with the snapsh
   for (const auto& [id, size] : attached->to_pull) CHECK(id != lost);
 }
 
-TEST_CASE("Replica attach: attaching again fetches only the manifests that are new on the "
-          "replica, and refuses a directory holding another store",
-          "[integration]") {
+TEST_CASE(
+    "Replica attach: attaching again fetches only the manifests that are new on the "
+    "replica, and refuses a directory holding another store",
+    "[integration]") {
   ReplicaFixture f;
   MakeSampleTree(f.src, 28);
   REQUIRE(StoreFixture::Backup(*f.store, f.src, "one").ok());

@@ -13,9 +13,10 @@ PullOptions Options(int streams = 3) {
   return o;
 }
 
-TEST_CASE("Replica reseed: every chunk comes back, verify is clean, and a second reseed fetches "
-          "nothing",
-          "[integration]") {
+TEST_CASE(
+    "Replica reseed: every chunk comes back, verify is clean, and a second reseed fetches "
+    "nothing",
+    "[integration]") {
   ReplicaFixture f;
   MakeSampleTree(f.src, 41);
   REQUIRE(StoreFixture::Backup(*f.store, f.src, "one").ok());
@@ -102,9 +103,10 @@ TEST_CASE("Replica reseed: cut in the middle, run again, it fetches only what ha
   CHECK(verified->sound());
 }
 
-TEST_CASE("Replica reseed: a chunk damaged on the replica is reported with the files it hurts, "
-          "and not kept",
-          "[integration]") {
+TEST_CASE(
+    "Replica reseed: a chunk damaged on the replica is reported with the files it hurts, "
+    "and not kept",
+    "[integration]") {
   ReplicaFixture f;
   const ChunkId bad = f.ChunkOf("t", f.BackUpSampleAndReplicate(44), "a/b/medium.bin");
   FlipByte(f.ReplicaChunkPath(bad), 64);

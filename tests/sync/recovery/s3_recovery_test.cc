@@ -10,9 +10,10 @@
 namespace cairn {
 namespace {
 
-TEST_CASE("Replica recovery from S3: a bucket replica attaches, restores bit for bit and "
-          "re-seeds; a wrong secret is refused clearly",
-          "[integration]") {
+TEST_CASE(
+    "Replica recovery from S3: a bucket replica attaches, restores bit for bit and "
+    "re-seeds; a wrong secret is refused clearly",
+    "[integration]") {
   ReplicaFixture f;
   MakeSampleTree(f.src, 71);
   auto snap = f.BackupAs(f.src, "volumes", "edge-1");
@@ -35,8 +36,9 @@ TEST_CASE("Replica recovery from S3: a bucket replica attaches, restores bit for
   // Objects that are not the replica's, under the prefix and beside it:
   // skipped, never followed.
   auto client = test::MakeS3Client(settings);
-  for (const std::string key : {"site-a/chunks/ab/junk", "site-a/snapshots/Bad Name/0123456789abcdef",
-                                "site-a/notes.txt", "other-site/config"}) {
+  for (const std::string key :
+       {"site-a/chunks/ab/junk", "site-a/snapshots/Bad Name/0123456789abcdef", "site-a/notes.txt",
+        "other-site/config"}) {
     REQUIRE(client->PutObject(key, AsBytes(std::string("x")), {}).ok());
   }
   ReplicaSource source;
