@@ -69,8 +69,8 @@ def rclone_uploaded(endpoint, src, dst):
     """Runs rclone sync and returns the bytes it transferred (from its stats)."""
     env = dict(os.environ)
     env.pop("AWS_CA_BUNDLE", None)
-    remote = ":s3,provider=Ceph,access_key_id=%s,secret_access_key=%s,endpoint=%s:" % (AK, SK, endpoint)
-    p = subprocess.run(["rclone", "sync", src, remote + dst, "--stats", "0", "--use-json-log", "-v",
+    remote = ":s3,provider=Ceph,access_key_id=%s,secret_access_key=%s,endpoint='%s':" % (AK, SK, endpoint)
+    p = subprocess.run(["rclone", "sync", src, remote + dst, "--stats", "1h", "--use-json-log",
                         "--stats-log-level", "NOTICE"], env=env, capture_output=True, text=True, timeout=3600)
     if p.returncode != 0:
         raise SystemExit("rclone failed: " + p.stderr[-2000:])
@@ -151,7 +151,7 @@ def main():
         borg_bytes = rclone_uploaded(endpoint, borg_repo, "borg")
         results["borg + rclone -> S3"] = (borg_local + time.monotonic() - t1, borg_bytes)
 
-        log("first snapshot made safe off-site, %s of source:" % run_bench.fmt(src_bytes / 2**20, ".0f") + " MiB")
+        log("first snapshot made safe off-site, %.0f MiB of source:" % (src_bytes / 2**20))
         base = results["cairn -> S3"][0]
         print("%-22s %9s %10s %14s %18s" % ("path", "seconds", "MB/s", "bytes sent", "time vs cairn->S3"))
         for name, (secs, sent) in results.items():
