@@ -43,6 +43,12 @@ Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const EntrySou
     out.backup = std::move(*result);
     out.backup.figures.bytes_new = target.appliance_bytes_new();
     out.backup.figures.bytes_stored = target.appliance_bytes_stored();
+    out.replication = target.replication();
+    // A fall-back to asynchronous replication is worth a warning wherever
+    // the backup is reported (resources, volumes, scheduled jobs).
+    for (const std::string& line : out.replication) {
+      if (line.find("asynchronous") != std::string::npos) out.backup.warnings.push_back("replication " + line);
+    }
     return out;
   }
 }

@@ -20,6 +20,8 @@ struct AgentBackupResult {
   std::uint64_t chunks_uploaded = 0;  // of those, the ones the appliance lacked
   std::uint64_t bytes_uploaded = 0;
   int attempts = 0;
+  // Synchronous replication targets, one line each (empty when none).
+  std::vector<std::string> replication;
 };
 
 // Opens a fresh source for each attempt (a source is read once).

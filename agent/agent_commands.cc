@@ -179,6 +179,7 @@ void RegisterBackup(CLI::App& app, AgentCommandFlags& flags) {
                 static_cast<unsigned long long>(result->chunks_uploaded),
                 static_cast<unsigned long long>(result->bytes_uploaded),
                 static_cast<unsigned long long>(result->chunks_offered));
+    for (const std::string& r : result->replication) std::printf("replication    %s\n", r.c_str());
     PrintBackupSummary(result->backup);
   });
 }

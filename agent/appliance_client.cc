@@ -67,6 +67,10 @@ Result<CommitReply> ApplianceClient::Commit(const std::string& manifest_json) {
   spec.target = "/v1/snapshots";
   spec.content_type = "application/json";
   spec.body = manifest_json;
+  // The appliance holds its answer until synchronous replication targets
+  // have the snapshot (at most its [replication] synchronous_timeout, 10 min
+  // by default), so the commit may wait that long for a header.
+  spec.response_timeout = std::chrono::minutes(30);
   CAIRN_ASSIGN_OR_RETURN(HttpsResponse r, http_->Send(spec));
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
   CommitReply reply;
@@ -91,6 +95,15 @@ Result<CommitReply> ApplianceClient::Commit(const std::string& manifest_json) {
   reply.chunks_new = figure("chunks_new");
   reply.bytes_new = figure("bytes_new");
   reply.bytes_stored = figure("bytes_stored");
+  if (j.contains("replication") && j["replication"].is_array()) {
+    for (const auto& o : j["replication"]) {
+      if (!o.is_object() || !o.contains("target") || !o["target"].is_string()) continue;
+      const bool replicated = o.contains("replicated") && o["replicated"].is_boolean() && o["replicated"].get<bool>();
+      const std::string detail = o.contains("detail") && o["detail"].is_string() ? o["detail"].get<std::string>() : "";
+      reply.replication.push_back(o["target"].get<std::string>() + ": " +
+                                  (replicated ? "replicated (synchronous)" : detail));
+    }
+  }
   return reply;
 }
 

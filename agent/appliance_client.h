@@ -26,6 +26,9 @@ struct CommitReply {
   std::uint64_t bytes_new = 0;
   std::uint64_t bytes_stored = 0;
   std::vector<ChunkId> missing;  // non-empty: refused, nothing committed
+  // Synchronous replication targets: one line each, "site-b: replicated" or
+  // why the snapshot went asynchronously (docs/api.md).
+  std::vector<std::string> replication;
 };
 
 class ApplianceClient {

@@ -113,6 +113,7 @@ Result<std::uint64_t> RemoteBackupTarget::Commit(Manifest& manifest, const std::
   manifest.snapshot_id = reply.snapshot_id;
   appliance_bytes_new_ = reply.bytes_new;
   appliance_bytes_stored_ = reply.bytes_stored;
+  replication_ = reply.replication;
   return reply.manifest_bytes;
 }
 

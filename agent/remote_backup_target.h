@@ -43,6 +43,8 @@ class RemoteBackupTarget : public BackupTarget {
   const UploadCounters& counters() const { return counters_; }
   // Figures the appliance reported at commit.
   std::uint64_t appliance_bytes_new() const { return appliance_bytes_new_; }
+  // What synchronous replication targets did with the commit (CommitReply).
+  const std::vector<std::string>& replication() const { return replication_; }
   std::uint64_t appliance_bytes_stored() const { return appliance_bytes_stored_; }
 
   // Tuning (tests use small values to exercise batching).
@@ -53,6 +55,7 @@ class RemoteBackupTarget : public BackupTarget {
   const AgentState& state_;
   UploadCounters counters_;
   std::uint64_t appliance_bytes_new_ = 0;
+  std::vector<std::string> replication_;
   std::uint64_t appliance_bytes_stored_ = 0;
 };
 

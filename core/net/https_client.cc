@@ -323,6 +323,7 @@ struct Exchange {
   std::array<char, kBodyPieceBytes>& piece;
   const HttpsClientOptions& options;
   bool limit_body;
+  std::chrono::milliseconds response_timeout;  // for the response header
 
   Result<HttpsResponse> Run(http::request<http::string_body>& req,
                             const std::function<Status(std::string_view)>& on_body,
@@ -357,7 +358,7 @@ struct Exchange {
     {
       bool done = false;
       error_code result;
-      beast::get_lowest_layer(stream).expires_after(options.timeout);
+      beast::get_lowest_layer(stream).expires_after(response_timeout);
       http::async_read_header(stream, buffer, parser, [&](const error_code& ec, std::size_t) {
         result = ec;
         done = true;
@@ -447,7 +448,9 @@ Result<HttpsResponse> HttpsClient::SendWithRetry(const HttpsRequest& spec, const
       bool keep_alive = false;
       auto run = [&](auto& stream) {
         Exchange<std::remove_reference_t<decltype(stream)>> exchange{
-            state_->io, stream, state_->buffer, state_->piece, state_->options, limit_body};
+            state_->io, stream, state_->buffer, state_->piece, state_->options, limit_body,
+            spec.response_timeout > std::chrono::milliseconds::zero() ? spec.response_timeout
+                                                                      : state_->options.timeout};
         return exchange.Run(req, on_body, on_header, &stale, &keep_alive);
       };
       Result<HttpsResponse> result =

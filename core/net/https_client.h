@@ -73,6 +73,10 @@ struct HttpsRequest {
   // Extra headers. Host, Content-Length and Transfer-Encoding are the
   // client's to set and are refused here.
   std::vector<std::pair<std::string, std::string>> headers;
+  // How long the server may think before its response header arrives; 0:
+  // options.timeout. For requests whose answer waits on purpose (a commit
+  // held until a synchronous replication target has the snapshot).
+  std::chrono::milliseconds response_timeout{0};
 };
 
 // Response headers larger than this are refused (the parser's header_limit).

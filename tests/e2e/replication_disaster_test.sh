@@ -58,8 +58,8 @@ snap_of() { sed -n 's/^snapshot \([0-9a-f]\{16\}\)$/\1/p' "$1" | tail -1; }
 
 out=$("$CTL" target add cloud --s3-endpoint "$EP" --s3-bucket "$BUCKET" --s3-prefix site-a --s3-credentials "$W/s3.toml" --probe-interval 1s 2>&1) \
   && ok "target cloud (S3): $out" || bad "target add s3: $out"
-out=$("$CTL" target add site-b --appliance-url "$B_INGEST" --pair-token "$PAIR" --probe-interval 1s 2>&1) \
-  && ok "target site-b (appliance, paired): $out" || bad "target add b: $out"
+out=$("$CTL" target add site-b --appliance-url "$B_INGEST" --pair-token "$PAIR" --probe-interval 1s --synchronous 2>&1) \
+  && ok "target site-b (appliance, paired, synchronous): $out" || bad "target add b: $out"
 out=$("$CTL" target add wrong --s3-endpoint "$EP" --s3-bucket "$BUCKET" --s3-prefix wrong --s3-credentials "$W/s3-wrong.toml" --probe-interval 1s 2>&1) \
   && ok "target wrong (a wrong S3 secret) added" || bad "target add wrong: $out"
 for t in cloud site-b; do
@@ -72,6 +72,25 @@ for _ in $(seq 1 40); do [ -n "$("$CTL" target status wrong --json | json 'd["la
 err=$("$CTL" target status wrong --json | json 'd["state"] + ": " + d["last_error"]')
 grep -qiE "secret|credentials|signature" <<<"$err" && ok "wrong secret refused clearly: $err" || bad "wrong secret: $err"
 "$CTL" target list
+
+# Synchronous mode: a backup completes once B holds it; with B down it falls
+# back to asynchronous and says so; B back, the queue drains.
+echo "$MARKER sync" > vol/db/sync-1.txt
+"$AGENT" backup --state-dir agent --path vol --name volumes > b3.out 2>&1 \
+  && grep -q "replication    site-b: replicated (synchronous)" b3.out && SNAP_SYNC=$(snap_of b3.out) \
+  && [ -f "b/var/replicas/$(ls b/var/replicas | head -1)/snapshots/volumes/$SNAP_SYNC" ] \
+  && ok "synchronous target: the backup returned with $SNAP_SYNC already on B" || bad "sync backup: $(grep -E 'replication|snapshot' b3.out)"
+SAVED_A=("$APP_PID" "$CAIRN_APPLIANCE" "$CAIRN_TOKEN" "$CAIRN_CA_FILE")
+APP_PID=$PID_B; appliance_stop KILL; PID_B=""
+echo "$MARKER async" > vol/db/sync-2.txt
+"$AGENT" backup --state-dir agent --path vol --name volumes > b4.out 2>&1 \
+  && grep -qE "site-b: .*falling back to asynchronous" b4.out && SNAP_LAST=$(snap_of b4.out) \
+  && ok "B down: the backup succeeds and says it fell back: $(grep -m1 'replication ' b4.out)" || bad "async fallback: $(grep -E 'replication|warning|snapshot' b4.out)"
+APP_DIR=$W/b; appliance_start && PID_B=$APP_PID && ok "B back" || bad "B restart"
+APP_PID=${SAVED_A[0]}; export CAIRN_APPLIANCE=${SAVED_A[1]} CAIRN_TOKEN=${SAVED_A[2]} CAIRN_CA_FILE=${SAVED_A[3]}
+for _ in $(seq 1 240); do [ "$("$CTL" target status site-b --json | json 'd["queue_snapshots"]')" = 0 ] && break; sleep 0.25; done
+[ "$("$CTL" target status site-b --json | json 'd["queue_snapshots"]')" = 0 ] && ok "B caught up after its outage" || bad "B queue did not drain"
+for _ in $(seq 1 240); do [ "$("$CTL" target status cloud --json | json 'd["queue_snapshots"]')" = 0 ] && break; sleep 0.25; done
 
 # Every object in the bucket is ciphertext: the marker appears in none.
 mkdir dl && "${S3CMD[@]}" sync "s3://$BUCKET/site-a/" dl/ > /dev/null 2>&1
@@ -93,12 +112,12 @@ out=$("$CTL" replica attach --store new-s3/store --recovery-kit kit.txt --key-fi
   && ok "attached the S3 replica: $(tail -1 <<<"$out")" || bad "attach s3: $out"
 list=$("$CTL" snapshots --store new-s3/store --key-file new-s3/store.key 2>&1)
 grep -q "$SNAP_VOL" <<<"$list" && grep -q "$SNAP_RES" <<<"$list" && ok "both snapshots listed from S3" || bad "list: $list"
-out=$("$CTL" restore --store new-s3/store --key-file new-s3/store.key --snapshot "$SNAP_VOL" --target out-s3 2>&1) \
+out=$("$CTL" restore --store new-s3/store --key-file new-s3/store.key --snapshot "$SNAP_LAST" --target out-s3 2>&1) \
   && diff -r vol out-s3 > /dev/null && ok "volume snapshot restored bit for bit from S3" || bad "restore s3: $(head -4 <<<"$out")"
 RTO_S3=$(since "$t0"); BYTES_S3=$(du -sb new-s3/store | cut -f1)
 "$CTL" restore --store new-s3/store --key-file new-s3/store.key --snapshot "$SNAP_RES" --target res-s3 > /dev/null 2>&1 \
   && diff -r res res-s3 > /dev/null && ok "resources snapshot restored bit for bit from S3" || bad "restore resources from s3"
-echo "RTO from S3: ${RTO_S3} s (attach + restore of ${SNAP_VOL}), ${BYTES_S3} bytes fetched into the new store"
+echo "RTO from S3: ${RTO_S3} s (attach + restore of ${SNAP_LAST}, the newest volume snapshot), ${BYTES_S3} bytes fetched into the new store"
 
 # --- recovery from appliance B's copy, over B's admin API ---
 PEER=$(ls b/var/replicas | head -1)
@@ -106,10 +125,10 @@ t0=$(now)
 out=$(CAIRN_REPLICA_TOKEN=$B_TOKEN "$CTL" replica attach --store new-b/store --recovery-kit kit.txt --key-file new-b/store.key \
       --from-appliance "$B_ADMIN" --peer "$PEER" --ca-file "$B_CA" 2>&1) \
   && ok "attached B's replica (peer $PEER): $(tail -1 <<<"$out")" || bad "attach b: $out"
-out=$(CAIRN_REPLICA_TOKEN=$B_TOKEN "$CTL" restore --store new-b/store --key-file new-b/store.key --snapshot "$SNAP_VOL" --target out-b 2>&1) \
+out=$(CAIRN_REPLICA_TOKEN=$B_TOKEN "$CTL" restore --store new-b/store --key-file new-b/store.key --snapshot "$SNAP_LAST" --target out-b 2>&1) \
   && diff -r vol out-b > /dev/null && ok "volume snapshot restored bit for bit from B" || bad "restore b: $(head -4 <<<"$out")"
 RTO_B=$(since "$t0"); BYTES_B=$(du -sb new-b/store | cut -f1)
-echo "RTO from B: ${RTO_B} s (attach + restore of ${SNAP_VOL}), ${BYTES_B} bytes fetched into the new store"
+echo "RTO from B: ${RTO_B} s (attach + restore of ${SNAP_LAST}, the newest volume snapshot), ${BYTES_B} bytes fetched into the new store"
 
 # --- re-seed a new appliance from S3, one command, then adopt it ---
 mkdir -p c/var/keys
@@ -135,7 +154,7 @@ PID_C=$!
 for _ in $(seq 1 100); do [ -s c/ready.json ] && break; sleep 0.1; done
 C_ADMIN=https://127.0.0.1:$(json 'd["admin_port"]' < c/ready.json)
 n=$(CAIRN_APPLIANCE=$C_ADMIN CAIRN_TOKEN=$C_TOKEN CAIRN_CA_FILE=c/var/pki/ca.crt "$CTL" snapshots --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get('snapshots', [])))")
-[ "$n" = 2 ] && ok "the new appliance serves both snapshots" || bad "new appliance lists $n snapshots"
+[ "$n" = 4 ] && ok "the new appliance serves all four snapshots" || bad "new appliance lists $n snapshots, not 4"
 
 out=$(cat a/appliance.log b/appliance.log c/appliance.log 2>/dev/null); crashed "$out" && bad "an appliance crashed" || ok "no crash"
 e2e_verdict "replication disaster e2e"
