@@ -20,7 +20,7 @@ PACKAGES=(
   restic borgbackup
   # replication: S3 XML responses (pugixml); a real S3 server for the tests (Ceph RGW)
   # and real S3 clients (s3cmd, rclone); uuidgen and bc for the RGW start script
-  libpugixml-dev radosgw ceph-mon ceph-osd ceph-common uuid-runtime bc curl s3cmd rclone
+  libpugixml-dev radosgw ceph-mon ceph-osd ceph-common uuid-runtime bc curl s3cmd rclone python3-boto3
   # network namespaces, veth, tc netem for the WAN tests
   iproute2
 )
