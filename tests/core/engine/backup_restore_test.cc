@@ -84,9 +84,13 @@ TEST_CASE("Engine: tampered ciphertext is reported per file and by verify, never
     if (e.path == "a.bin") victim = e.content.front().id;
   }
   {
+    // Invert the byte (writing a fixed value left the ciphertext unchanged
+    // whenever that byte already held it: 1 run in 256 passed no tampering).
     std::fstream chunk(store->ChunkPath(victim), std::ios::in | std::ios::out | std::ios::binary);
+    chunk.seekg(100);
+    const char old_byte = static_cast<char>(chunk.get());
     chunk.seekp(100);
-    chunk.put('\x5a');
+    chunk.put(static_cast<char>(~old_byte));
   }
   auto report = RunVerify(*store, 2);
   REQUIRE(report.ok());
