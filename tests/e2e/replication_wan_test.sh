@@ -109,9 +109,9 @@ read -r nfiles nbad rest <<<"$same"
 # delays each direction by 100 ms. Cap: tbf at 16 Mbit/s on A's end of the link.
 RELAY=$E2E/../support/net/delay_relay.py
 in_b python3 "$RELAY" --listen "$IPB:0" --to "${B_INGEST#https://}" --delay-ms 100 --ready-file relay.json > relay.log 2>&1 &
-RELAY_PID=$!
 for _ in $(seq 1 50); do [ -s relay.json ] && break; sleep 0.1; done
-RELAY_PORT=$(json 'd["port"]' < relay.json)
+# The relay's own PID from its ready file: $! is the subshell that ran in_b.
+RELAY_PORT=$(json 'd["port"]' < relay.json); RELAY_PID=$(json 'd["pid"]' < relay.json)
 in_a tc qdisc add dev "$VA" root tbf rate 32mbit burst 64kb latency 400ms && ok "100 ms relay on $IPB:$RELAY_PORT, 32 Mbit/s tbf cap on the link" || bad "tbf"
 # A second target to B through the relay, limited to 2 MiB/s: it starts from
 # nothing, so its first pass carries every snapshot (about 30 MB).
@@ -130,7 +130,7 @@ rate=$(python3 -c "print(int(${sent:-0}/($t1-$t0)))")
   && ok "bandwidth limit honoured with 100 ms latency: $rate B/s over $sent bytes (limit 2097152)" \
   || bad "rate $rate B/s for ${sent:-0} bytes: over the 2 MiB/s limit, or did not finish"
 in_a tc qdisc del dev "$VA" root 2>/dev/null
-kill "$RELAY_PID" 2>/dev/null; wait "$RELAY_PID" 2>/dev/null
+kill "$RELAY_PID" 2>/dev/null; RELAY_PID=""
 
 in_a kill -TERM "$PID_A"; wait "$PID_A" 2>/dev/null; PID_A=""
 out=$(cat a/appliance.log b/appliance.log); crashed "$out" && bad "an appliance crashed" || ok "no crash in either appliance"
