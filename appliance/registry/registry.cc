@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/protocol/enrollment_token.h"
+#include "core/base/dns_label.h"
 #include "appliance/registry/one_time_token.h"
 #include "appliance/registry/registry_util.h"
 #include "core/protocol/token_secret.h"
@@ -22,15 +23,7 @@ constexpr int kRegistrySchemaVersion = 2;
 
 }  // namespace
 
-bool IsValidClusterName(std::string_view name) {
-  if (name.empty() || name.size() > 63) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(name.front()) || !alnum(name.back())) return false;
-  for (char c : name) {
-    if (!alnum(c) && c != '-') return false;
-  }
-  return true;
-}
+bool IsValidClusterName(std::string_view name) { return IsDnsLabel(name); }
 
 Registry::Registry(std::unique_ptr<SqliteDb> db, Clock& clock)
     : db_(std::move(db)), clock_(clock) {}

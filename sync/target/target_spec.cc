@@ -4,18 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/base/dns_label.h"
+
 namespace cairn {
 namespace {
 
 using json = nlohmann::json;
-
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
 
 Result<int> ParseClock(std::string_view hhmm, std::string_view whole) {
   int h = -1, m = -1;
