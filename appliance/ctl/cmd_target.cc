@@ -7,6 +7,7 @@
 #include "appliance/config/duration.h"
 #include "appliance/ctl/cli_common.h"
 #include "appliance/ctl/remote_command.h"
+#include "core/base/clock.h"
 #include "core/cli/human.h"
 #include "sync/target/target_spec.h"
 
@@ -96,12 +97,6 @@ std::string Age(const json& j, const char* key, std::int64_t now_ns) {
   return FormatDuration(std::chrono::seconds(std::max<std::int64_t>(s, 0))) + " ago";
 }
 
-std::int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Where(const json& t) {
   const json& spec = t.contains("spec") ? t["spec"] : json::object();
   const std::string kind = Str(t, "kind");
@@ -123,7 +118,7 @@ std::string Rpo(const json& t) {
 }
 
 void PrintStatus(const json& t) {
-  const std::int64_t now = NowNs();
+  const std::int64_t now = DefaultClock().NowUnixNanos();
   const json& spec = t.contains("spec") ? t["spec"] : json::object();
   const json& policy = spec.contains("policy") ? spec["policy"] : json::object();
   std::printf("target %s (%s) %s\n", Str(t, "name").c_str(), Str(t, "kind").c_str(), Where(t).c_str());
@@ -203,7 +198,7 @@ void RegisterTargetCommands(CLI::App& app, CommandRegistry& reg, const Environme
   Remote(target->add_subcommand("list", "list targets"), reg, env,
          [](AdminClient& c) { return c.Get("/v1/targets"); },
          [](const json& j) {
-           const std::int64_t now = NowNs();
+           const std::int64_t now = DefaultClock().NowUnixNanos();
            std::printf("%-16s  %-9s  %-8s  %8s  %10s  %-12s  %-14s  %s\n", "NAME", "KIND", "STATE",
                        "QUEUE", "BYTES", "RPO", "LAST SUCCESS", "WHERE");
            for (const auto& t : List(j, "targets")) {
