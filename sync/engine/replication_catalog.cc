@@ -179,6 +179,16 @@ Result<std::vector<ReplicatedSnapshot>> ReplicationCatalog::ReplicatedSnapshots(
   return out;
 }
 
+Result<bool> ReplicationCatalog::HoldsSnapshot(std::string_view target, std::string_view snapshot_id) {
+  std::lock_guard lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                         db_->Prepare("SELECT 1 FROM replica_snapshots WHERE target = ? AND "
+                                      "snapshot_id = ?"));
+  CAIRN_RETURN_IF_ERROR(stmt.BindText(1, target));
+  CAIRN_RETURN_IF_ERROR(stmt.BindText(2, snapshot_id));
+  return stmt.Step();
+}
+
 Status ReplicationCatalog::SetTargetMeta(std::string_view target, std::string_view key,
                                          std::string_view value) {
   std::lock_guard lock(mu_);

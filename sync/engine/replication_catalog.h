@@ -69,6 +69,7 @@ class ReplicationCatalog {
   Status MarkSnapshotReplicated(std::string_view target, std::string_view snapshot_id,
                                 std::uint64_t bytes_sent);
   Result<std::vector<ReplicatedSnapshot>> ReplicatedSnapshots(std::string_view target);
+  Result<bool> HoldsSnapshot(std::string_view target, std::string_view snapshot_id);
 
   // ---- small per-target settings the engine keeps (config hash, inventory)
   Status SetTargetMeta(std::string_view target, std::string_view key, std::string_view value);

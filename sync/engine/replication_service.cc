@@ -113,31 +113,18 @@ void ReplicationService::NotifySnapshotCommitted() {
 }
 
 void ReplicationService::Refresh(Worker& w) {
-  auto pending = w.replicator->Pending();
-  if (!pending.ok()) return;  // figures stay as they were; the pass reports errors
-  auto bytes = w.replicator->PendingBytes(*pending);
+  auto queue = w.replicator->ReadQueue();
+  if (!queue.ok()) return;  // figures stay as they were; the pass reports errors
+  auto bytes = w.replicator->PendingBytes(queue->pending);
   std::optional<std::int64_t> newest_pending;
-  for (const SnapshotRecord& r : *pending) {
+  for (const SnapshotRecord& r : queue->pending) {
     newest_pending = std::max(newest_pending.value_or(r.created_unix_ns), r.created_unix_ns);
   }
-  std::optional<std::int64_t> newest_replicated;
-  std::unordered_set<std::string> pending_ids;
-  for (const SnapshotRecord& r : *pending) pending_ids.insert(r.id);
-  local_.with_catalog([&](Catalog& c) -> Status {
-          CAIRN_ASSIGN_OR_RETURN(auto all, c.ListSnapshots());
-          for (const SnapshotRecord& r : all) {
-            if (!pending_ids.contains(r.id)) {
-              newest_replicated = std::max(newest_replicated.value_or(r.created_unix_ns), r.created_unix_ns);
-            }
-          }
-          return Status::Ok();
-        })
-      .IgnoreError();  // a figure, not a gate
   std::lock_guard lock(mu_);
-  w.status.queue_snapshots = pending->size();
+  w.status.queue_snapshots = queue->pending.size();
   if (bytes.ok()) w.status.queue_bytes = *bytes;
   w.newest_pending_created_unix_ns = newest_pending;
-  w.status.newest_replicated_created_unix_ns = newest_replicated;
+  w.status.newest_replicated_created_unix_ns = queue->newest_replicated_created_unix_ns;
 }
 
 void ReplicationService::Run(Worker& w) {
@@ -307,9 +294,8 @@ std::vector<SyncOutcome> ReplicationService::WaitForSynchronousTargets(
   for (const std::string& name : targets) {
     SyncOutcome o{name, false, ""};
     for (;;) {
-      auto replicated = catalog_.ReplicatedSnapshots(name);
-      if (replicated.ok() && std::any_of(replicated->begin(), replicated->end(),
-                                         [&](const ReplicatedSnapshot& r) { return r.snapshot_id == snapshot_id; })) {
+      auto held = catalog_.HoldsSnapshot(name, snapshot_id);
+      if (held.ok() && *held) {
         o.replicated = true;
         o.detail = "replicated";
         break;

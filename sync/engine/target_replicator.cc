@@ -48,7 +48,7 @@ TargetReplicator::TargetReplicator(TargetSpec spec, LocalStore local, Replicatio
       bucket_(spec_.policy.bandwidth_limit,
               std::max<std::uint64_t>(spec_.policy.bandwidth_limit / 4, 1)) {}
 
-Result<std::vector<SnapshotRecord>> TargetReplicator::Pending() {
+Result<TargetReplicator::Queue> TargetReplicator::ReadQueue() {
   std::vector<SnapshotRecord> all;
   CAIRN_RETURN_IF_ERROR(local_.with_catalog([&](Catalog& c) -> Status {
     CAIRN_ASSIGN_OR_RETURN(all, c.ListSnapshots());
@@ -57,19 +57,48 @@ Result<std::vector<SnapshotRecord>> TargetReplicator::Pending() {
   CAIRN_ASSIGN_OR_RETURN(auto replicated, catalog_.ReplicatedSnapshots(spec_.name));
   std::unordered_set<std::string> done;
   for (const ReplicatedSnapshot& r : replicated) done.insert(r.snapshot_id);
-  std::vector<SnapshotRecord> pending;
+  Queue queue;
   for (SnapshotRecord& r : all) {
-    if (!done.contains(r.id)) pending.push_back(std::move(r));
+    if (!done.contains(r.id)) {
+      queue.pending.push_back(std::move(r));
+    } else {
+      queue.newest_replicated_created_unix_ns =
+          std::max(queue.newest_replicated_created_unix_ns.value_or(r.created_unix_ns), r.created_unix_ns);
+    }
   }
   // ListSnapshots is oldest first.
-  if (spec_.policy.order == ReplicationOrder::kNewestFirst) std::reverse(pending.begin(), pending.end());
-  return pending;
+  if (spec_.policy.order == ReplicationOrder::kNewestFirst) {
+    std::reverse(queue.pending.begin(), queue.pending.end());
+  }
+  return queue;
+}
+
+Result<std::vector<SnapshotRecord>> TargetReplicator::Pending() {
+  CAIRN_ASSIGN_OR_RETURN(Queue queue, ReadQueue());
+  return std::move(queue.pending);
+}
+
+Status TargetReplicator::LoadKnown() {
+  if (known_loaded_) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(auto known, catalog_.KnownChunks(spec_.name));
+  std::lock_guard lock(known_mu_);
+  known_ = std::move(known);
+  known_loaded_ = true;
+  return Status::Ok();
 }
 
 Result<std::uint64_t> TargetReplicator::PendingBytes(const std::vector<SnapshotRecord>& pending) {
-  if (!known_loaded_) {
-    CAIRN_ASSIGN_OR_RETURN(known_, catalog_.KnownChunks(spec_.name));
-    known_loaded_ = true;
+  CAIRN_RETURN_IF_ERROR(LoadKnown());
+  std::vector<std::string> ids;
+  for (const SnapshotRecord& r : pending) ids.push_back(r.id);
+  std::size_t known_size;
+  {
+    std::lock_guard lock(known_mu_);
+    known_size = known_.size();
+  }
+  if (pending_bytes_cache_ && pending_bytes_cache_->snapshot_ids == ids &&
+      pending_bytes_cache_->known_size == known_size) {
+    return pending_bytes_cache_->bytes;
   }
   std::unordered_set<ChunkId, ChunkIdHash> counted;
   std::uint64_t bytes = 0;
@@ -87,14 +116,12 @@ Result<std::uint64_t> TargetReplicator::PendingBytes(const std::vector<SnapshotR
     }
     bytes += r.manifest_bytes;
   }
+  pending_bytes_cache_ = PendingBytesCache{std::move(ids), known_size, bytes};
   return bytes;
 }
 
 Status TargetReplicator::EnsureKnownLoaded(ReplicaTarget& target) {
-  if (!known_loaded_) {
-    CAIRN_ASSIGN_OR_RETURN(known_, catalog_.KnownChunks(spec_.name));
-    known_loaded_ = true;
-  }
+  CAIRN_RETURN_IF_ERROR(LoadKnown());
   CAIRN_ASSIGN_OR_RETURN(auto inventoried, catalog_.GetTargetMeta(spec_.name, "inventory_unix_ns"));
   if (inventoried) return Status::Ok();
   // First contact: learn what the target already holds, page by page.

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -68,10 +69,19 @@ class TargetReplicator {
   const TargetSpec& spec() const { return spec_; }
   ReplicationProgress& progress() { return progress_; }
 
-  // Local snapshots the target does not hold yet, in the policy's order.
-  Result<std::vector<SnapshotRecord>> Pending();
+  // Local snapshots the target does not hold yet, in the policy's order,
+  // and the creation time of the newest one it does hold -- from one
+  // listing of the local catalog.
+  struct Queue {
+    std::vector<SnapshotRecord> pending;
+    std::optional<std::int64_t> newest_replicated_created_unix_ns;
+  };
+  Result<Queue> ReadQueue();
+  Result<std::vector<SnapshotRecord>> Pending();  // ReadQueue().pending
   // Sealed bytes of the chunks `pending` need that the target lacks (as far
-  // as the catalog knows), for the queue figure.
+  // as the catalog knows), for the queue figure. Reading the manifests is
+  // skipped while neither the pending set nor the known chunks changed (the
+  // monitor asks on every probe of a target that may stay down for days).
   Result<std::uint64_t> PendingBytes(const std::vector<SnapshotRecord>& pending);
 
   // One pass. `supports_locks` comes from the probe that preceded it.
@@ -81,6 +91,7 @@ class TargetReplicator {
   void Interrupt() { bucket_.Interrupt(); }
 
  private:
+  Status LoadKnown();  // known_ from the catalog, once
   Status EnsureKnownLoaded(ReplicaTarget& target);
   Status SendConfig(ReplicaTarget& target);
   Status SendChunks(const std::vector<ChunkId>& ids, std::optional<std::int64_t> retain_until,
@@ -100,6 +111,14 @@ class TargetReplicator {
   bool known_loaded_ = false;
   std::mutex known_mu_;
   std::unordered_set<ChunkId, ChunkIdHash> known_;
+  // PendingBytes' last answer and what it depended on (known_ only grows,
+  // so its size tells whether it changed).
+  struct PendingBytesCache {
+    std::vector<std::string> snapshot_ids;
+    std::size_t known_size = 0;
+    std::uint64_t bytes = 0;
+  };
+  std::optional<PendingBytesCache> pending_bytes_cache_;
   // One target object per stream, opened on first use and kept across
   // passes (kept-alive connections); [0] also serves config and manifests.
   std::vector<std::unique_ptr<ReplicaTarget>> targets_;
