@@ -48,7 +48,7 @@ Status ReplicationService::Start() {
 }
 
 Status ReplicationService::StartWorker(const TargetSpec& spec) {
-  auto w = std::make_unique<Worker>();
+  auto w = std::make_shared<Worker>();
   w->spec = spec;
   w->status.spec = spec;
   w->status.activity = "starting";
@@ -64,7 +64,7 @@ Status ReplicationService::StartWorker(const TargetSpec& spec) {
 }
 
 void ReplicationService::Stop() {
-  std::map<std::string, std::unique_ptr<Worker>> workers;
+  std::map<std::string, std::shared_ptr<Worker>> workers;
   {
     std::lock_guard lock(mu_);
     workers.swap(workers_);
@@ -86,7 +86,7 @@ Status ReplicationService::AddTarget(const TargetSpec& spec) {
 }
 
 Status ReplicationService::RemoveTarget(const std::string& name) {
-  std::unique_ptr<Worker> w;
+  std::shared_ptr<Worker> w;
   {
     std::lock_guard lock(mu_);
     auto it = workers_.find(name);
@@ -105,26 +105,46 @@ Status ReplicationService::RemoveTarget(const std::string& name) {
 }
 
 void ReplicationService::NotifySnapshotCommitted() {
-  std::lock_guard lock(mu_);
-  for (auto& [name, w] : workers_) {
-    w->woken = true;
-    w->wake.notify_all();
+  std::vector<std::shared_ptr<Worker>> workers;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, w] : workers_) {
+      w->woken = true;
+      w->wake.notify_all();
+      workers.push_back(w);
+    }
   }
+  // The queue and RPO show the new snapshot at once, even while a worker is
+  // held in a probe or an upload to a target that went silent (up to its
+  // network timeout); the bytes figure follows on the worker's next refresh.
+  for (const auto& w : workers) RefreshQueue(*w);
+}
+
+void ReplicationService::ApplyQueue(Worker& w, const TargetReplicator::Queue& queue) {
+  std::optional<std::int64_t> newest_pending;
+  for (const SnapshotRecord& r : queue.pending) {
+    newest_pending = std::max(newest_pending.value_or(r.created_unix_ns), r.created_unix_ns);
+  }
+  std::lock_guard lock(mu_);
+  w.status.queue_snapshots = queue.pending.size();
+  w.newest_pending_created_unix_ns = newest_pending;
+  w.status.newest_replicated_created_unix_ns = queue.newest_replicated_created_unix_ns;
+}
+
+void ReplicationService::RefreshQueue(Worker& w) {
+  auto queue = w.replicator->ReadQueue();
+  if (queue.ok()) ApplyQueue(w, *queue);
 }
 
 void ReplicationService::Refresh(Worker& w) {
   auto queue = w.replicator->ReadQueue();
   if (!queue.ok()) return;  // figures stay as they were; the pass reports errors
   auto bytes = w.replicator->PendingBytes(queue->pending);
-  std::optional<std::int64_t> newest_pending;
-  for (const SnapshotRecord& r : queue->pending) {
-    newest_pending = std::max(newest_pending.value_or(r.created_unix_ns), r.created_unix_ns);
+  ApplyQueue(w, *queue);
+  if (bytes.ok()) {
+    std::lock_guard lock(mu_);
+    w.status.queue_bytes = *bytes;
   }
-  std::lock_guard lock(mu_);
-  w.status.queue_snapshots = queue->pending.size();
-  if (bytes.ok()) w.status.queue_bytes = *bytes;
-  w.newest_pending_created_unix_ns = newest_pending;
-  w.status.newest_replicated_created_unix_ns = queue->newest_replicated_created_unix_ns;
 }
 
 void ReplicationService::Run(Worker& w) {

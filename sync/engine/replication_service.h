@@ -105,7 +105,9 @@ class ReplicationService {
  private:
   struct Worker;
   void Run(Worker& w);
-  void Refresh(Worker& w);  // queue figures and RPO
+  void Refresh(Worker& w);       // queue figures (snapshots, bytes) and RPO; worker thread
+  void RefreshQueue(Worker& w);  // the snapshot count and RPO only; any thread
+  void ApplyQueue(Worker& w, const TargetReplicator::Queue& queue);
   Status StartWorker(const TargetSpec& spec);
 
   LocalStore local_;
@@ -115,7 +117,9 @@ class ReplicationService {
   ReplicationServiceOptions options_;
   std::mutex mu_;  // guards workers_ and every Worker's status fields
   std::condition_variable changed_;  // any status change (synchronous waits)
-  std::map<std::string, std::unique_ptr<Worker>> workers_;
+  // shared_ptr: a commit refreshes queue figures outside mu_ while a
+  // RemoveTarget may drop the worker from the map.
+  std::map<std::string, std::shared_ptr<Worker>> workers_;
 };
 
 }  // namespace cairn

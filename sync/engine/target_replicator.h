@@ -71,7 +71,8 @@ class TargetReplicator {
 
   // Local snapshots the target does not hold yet, in the policy's order,
   // and the creation time of the newest one it does hold -- from one
-  // listing of the local catalog.
+  // listing of the local catalog. ReadQueue alone, of this class, may be
+  // called from any thread (it reads only the two catalogs, each locked).
   struct Queue {
     std::vector<SnapshotRecord> pending;
     std::optional<std::int64_t> newest_replicated_created_unix_ns;
