@@ -4,20 +4,6 @@
 
 namespace cairn {
 
-std::string FormatUtc(std::int64_t unix_ns) {
-  // Floor division, so instants before 1970 still print the right second.
-  std::int64_t secs = unix_ns / kNanosPerSecond;
-  if (unix_ns % kNanosPerSecond < 0) --secs;
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  char buf[40];
-  if (gmtime_r(&t, &tm) == nullptr ||
-      std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return "unix " + std::to_string(secs);
-  }
-  return buf;
-}
-
 bool IsValidAgentId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {

@@ -9,16 +9,11 @@
 #include <string_view>
 
 #include "core/base/status.h"
+#include "core/base/utc_time.h"
 #include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"
 
 namespace cairn {
-
-inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
-
-// "2024-05-01T12:00:00Z": times in refusal messages, readable by the person
-// holding the token (UTC, whole seconds).
-std::string FormatUtc(std::int64_t unix_ns);
 
 // Agent ids: 1..128 bytes of printable ASCII without spaces, since they
 // appear in log lines (key=value) and audit actors ("agent:<id>").

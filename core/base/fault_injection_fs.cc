@@ -154,6 +154,10 @@ Result<std::uint64_t> FaultInjectionFs::FileSize(const fs::path& path) {
   return base_.FileSize(path);
 }
 
+Result<std::int64_t> FaultInjectionFs::ModifiedUnixNs(const fs::path& path) {
+  return base_.ModifiedUnixNs(path);
+}
+
 Status FaultInjectionFs::SimulateCrash() {
   std::lock_guard lock(mu_);
   // Undo renames whose directory was never synced, newest first: the old

@@ -45,6 +45,7 @@ class FaultInjectionFs final : public FileSystem {
   Result<bool> Exists(const fs::path& path) override;
   Result<std::vector<std::string>> ListDirectory(const fs::path& path) override;
   Result<std::uint64_t> FileSize(const fs::path& path) override;
+  Result<std::int64_t> ModifiedUnixNs(const fs::path& path) override;
 
  private:
   friend class FaultInjectionWritableFile;

@@ -66,6 +66,9 @@ class FileSystem {
   // Names (not paths) of the entries of a directory, sorted.
   virtual Result<std::vector<std::string>> ListDirectory(const fs::path& path) = 0;
   virtual Result<std::uint64_t> FileSize(const fs::path& path) = 0;
+  // Last modification time (st_mtim), in unix nanoseconds: how garbage
+  // collection tells a chunk an in-flight backup may have just written.
+  virtual Result<std::int64_t> ModifiedUnixNs(const fs::path& path) = 0;
 };
 
 // The process-wide POSIX implementation (stateless; one instance is enough).

@@ -176,6 +176,12 @@ class PosixFileSystem final : public FileSystem {
     if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path.string());
     return static_cast<std::uint64_t>(st.st_size);
   }
+
+  Result<std::int64_t> ModifiedUnixNs(const fs::path& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path.string());
+    return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
 };
 
 std::string RandomSuffix() {

@@ -16,17 +16,18 @@ namespace {
 // Column order shared by every snapshot query and ReadSnapshotRow().
 constexpr std::string_view kSnapshotColumns =
     "id, name, created_unix_ns, source, hostname, file_count, dir_count, bytes_read, "
-    "bytes_new, bytes_stored, chunk_count, manifest_bytes, tags, cluster";
+    "bytes_new, bytes_stored, chunk_count, manifest_bytes, tags, cluster, lock_until_unix_ns";
 
 // "WHERE name = ?1 AND cluster = ?2 " for the filters given (the numbers stay
 // fixed so binding does not depend on which are present). Separate
 // conditions rather than "?1 IS NULL OR name = ?1", which would keep SQLite
 // from using the (name, created_unix_ns) index.
+// A snapshot being deleted (deleting = 1) is no longer listed.
 std::string WhereNameCluster(const std::optional<std::string>& name,
                              const std::optional<std::string>& cluster) {
-  std::string where;
-  if (name) where += "WHERE name = ?1 ";
-  if (cluster) where += (name ? "AND" : "WHERE") + std::string(" cluster = ?2 ");
+  std::string where = "WHERE deleting = 0 ";
+  if (name) where += "AND name = ?1 ";
+  if (cluster) where += "AND cluster = ?2 ";
   return where;
 }
 
@@ -115,7 +116,7 @@ Status Catalog::CommitSnapshotInTransaction(const SnapshotRecord& s, std::string
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement insert_snapshot,
       db_->Prepare("INSERT INTO snapshots (" + std::string(kSnapshotColumns) +
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"));
   // A chunk already present keeps its row: its sizes describe the same bytes
   // and its refcount belongs to earlier snapshots.
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement insert_chunk,
@@ -140,6 +141,7 @@ Status Catalog::CommitSnapshotInTransaction(const SnapshotRecord& s, std::string
   if (st.ok()) st = insert_snapshot.BindUint64(12, s.manifest_bytes);
   if (st.ok()) st = insert_snapshot.BindText(13, tags_json);
   if (st.ok()) st = insert_snapshot.BindText(14, s.cluster);
+  if (st.ok()) st = insert_snapshot.BindInt64(15, s.lock_until_unix_ns);
   if (st.ok()) st = insert_snapshot.Run();
   CAIRN_RETURN_IF_ERROR(st);
 
@@ -192,6 +194,7 @@ Result<SnapshotRecord> Catalog::ReadSnapshotRow(const SqliteStatement& stmt) {
     r.tags.push_back(tag.get<std::string>());
   }
   r.cluster = stmt.ColumnText(13);
+  r.lock_until_unix_ns = stmt.ColumnInt64(14);
   return r;
 }
 
@@ -221,7 +224,7 @@ Result<SnapshotRecord> Catalog::FindSnapshot(std::string_view id_or_unique_prefi
   if (prefix.empty()) return Status::InvalidArgument("find snapshot: empty snapshot id");
   {
     // An exact id wins even if it is also a prefix of longer ids.
-    CAIRN_ASSIGN_OR_RETURN(SqliteStatement exact, db_->Prepare(SelectSnapshots("WHERE id = ?1")));
+    CAIRN_ASSIGN_OR_RETURN(SqliteStatement exact, db_->Prepare(SelectSnapshots("WHERE id = ?1 AND deleting = 0")));
     CAIRN_RETURN_IF_ERROR(exact.BindText(1, prefix));
     CAIRN_ASSIGN_OR_RETURN(auto rows, QuerySnapshots(exact));
     if (!rows.empty()) return std::move(rows.front());
@@ -230,8 +233,9 @@ Result<SnapshotRecord> Catalog::FindSnapshot(std::string_view id_or_unique_prefi
   const std::optional<std::string> upper = PrefixUpperBound(prefix);
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_->Prepare(SelectSnapshots(upper ? "WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3"
-                                         : "WHERE id >= ?1 ORDER BY id LIMIT ?3")));
+      db_->Prepare(SelectSnapshots(
+          upper ? "WHERE id >= ?1 AND id < ?2 AND deleting = 0 ORDER BY id LIMIT ?3"
+                : "WHERE id >= ?1 AND deleting = 0 ORDER BY id LIMIT ?3")));
   Status st = stmt.BindText(1, prefix);
   if (st.ok() && upper) st = stmt.BindText(2, *upper);
   if (st.ok()) st = stmt.BindInt64(3, kMaxListedMatches + 1);
@@ -318,12 +322,19 @@ Status Catalog::MarkVerified(const std::vector<ChunkId>& ids, std::int64_t unix_
   return mark().WithContext(what);
 }
 
+Result<std::vector<SnapshotRecord>> Catalog::SnapshotsBeingDeleted() {
+  CAIRN_ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_->Prepare(SelectSnapshots("WHERE deleting = 1 ORDER BY created_unix_ns, id")));
+  return QuerySnapshots(stmt);
+}
+
 Result<CatalogStats> Catalog::Stats() {
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_->Prepare("SELECT (SELECT count(*) FROM snapshots), count(*), "
+      db_->Prepare("SELECT (SELECT count(*) FROM snapshots WHERE deleting = 0), count(*), "
                    "coalesce(sum(plain_size), 0), coalesce(sum(stored_size), 0), "
-                   "(SELECT coalesce(sum(bytes_read), 0) FROM snapshots) FROM chunks"));
+                   "(SELECT coalesce(sum(bytes_read), 0) FROM snapshots WHERE deleting = 0) FROM chunks"));
   CAIRN_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
   if (!has_row) return db_->CorruptionError("stats query returned no row");
   CatalogStats stats;

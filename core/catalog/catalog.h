@@ -53,6 +53,7 @@ struct SnapshotRecord {
   std::uint64_t chunk_count = 0;     // distinct chunks the snapshot references
   std::uint64_t manifest_bytes = 0;  // size of the stored manifest
   std::vector<std::string> tags;     // stored as a JSON array of strings
+  std::int64_t lock_until_unix_ns = 0;  // retention lock from the manifest; 0 = none
 
   friend bool operator==(const SnapshotRecord&, const SnapshotRecord&) = default;
 };
@@ -141,6 +142,29 @@ class Catalog {
   Result<std::optional<std::string>> GetMeta(std::string_view key);
 
   const std::filesystem::path& path() const;
+
+  // --- Deleting a snapshot (core/retention/snapshot_deleter.h drives it) ---
+  // Deletion is three steps so a crash at any point is finished, never half
+  // done: (1) BeginSnapshotDeletion marks the row (hidden from listings from
+  // then on), (2) the caller unlinks the manifest, (3) FinishSnapshotDeletion
+  // removes the row and lowers the refcounts.
+  //
+  // (1): NotFound when there is no such (unmarked) snapshot; PermissionDenied
+  // when its lock runs past `now_unix_ns` -- nobody deletes a locked snapshot.
+  Status BeginSnapshotDeletion(std::string_view id, std::int64_t now_unix_ns);
+  // (3): in one transaction, removes the marked row and lowers by one the
+  // refcount of each distinct chunk in `referenced` (never below zero).
+  Status FinishSnapshotDeletion(std::string_view id, const std::vector<ChunkId>& referenced);
+  // Rows marked by (1) whose deletion was not finished (a crash).
+  Result<std::vector<SnapshotRecord>> SnapshotsBeingDeleted();
+  // Raises the snapshot's lock to `until_unix_ns`; a lower value changes
+  // nothing (a lock is never shortened). NotFound when there is no snapshot.
+  Status RaiseSnapshotLock(std::string_view id, std::int64_t until_unix_ns);
+
+  // The connection, for subsystems that keep their own tables in the
+  // catalog and their own SQL in their own files (garbage collection, checks,
+  // retention policies). Same one-thread-at-a-time rule as the Catalog.
+  SqliteDb& db() { return *db_; }
 
   // After a rebuild: copies the appliance registry (clusters, enrollment
   // tokens, agents, API tokens, audit log, pairing tokens, replication

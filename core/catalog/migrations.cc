@@ -215,6 +215,75 @@ CREATE UNIQUE INDEX replica_peers_active_name ON replica_peers (name)
 
 Status ApplySchemaV4(SqliteDb& db) { return db.Exec(kSchemaV4); }
 
+// Schema v5: data safety (issue 6). Documented in docs/formats.md.
+//  - snapshots.lock_until_unix_ns: the retention lock (WORM) copied from the
+//    snapshot's manifest, which is authoritative (so a rebuilt catalog keeps
+//    it); 0 = not locked. It only ever grows.
+//  - snapshots.deleting: 1 while a prune deletes the snapshot (the row is
+//    marked, the manifest unlinked, then the row removed and refcounts
+//    lowered); hidden from listings, finished at the next open/prune.
+//  - retention_policies: keep rules per cluster ('' = local-mode snapshots)
+//    and per schedule ('' = the cluster's default); `policy` is a JSON object
+//    (core/retention/retention_policy.h).
+//  - snapshot_checks: the last verify/scrub result per snapshot.
+//  - quarantined_chunks: chunks verify found damaged, moved aside to
+//    <store>/quarantine/ (`file`, '' when the chunk file was missing).
+//  - gc_runs: garbage collection runs; a 'running' row is resumed from
+//    next_prefix (the first chunk directory not yet swept) with its cutoff.
+//  - replica_snapshots.lock_until_unix_ns / replica_chunks.retain_until_unix_ns:
+//    the Object Lock retain-until a target has applied (0: none), so a longer
+//    snapshot lock extends the replica's.
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE snapshots ADD COLUMN lock_until_unix_ns INTEGER NOT NULL DEFAULT 0
+  CHECK (lock_until_unix_ns >= 0);
+ALTER TABLE snapshots ADD COLUMN deleting INTEGER NOT NULL DEFAULT 0 CHECK (deleting IN (0, 1));
+
+CREATE TABLE retention_policies (
+  cluster         TEXT    NOT NULL CHECK (length(cluster) <= 128),
+  schedule        TEXT    NOT NULL DEFAULT '' CHECK (length(schedule) <= 128),
+  policy          TEXT    NOT NULL
+                  CHECK (CASE WHEN json_valid(policy) THEN json_type(policy) = 'object' ELSE 0 END),
+  updated_unix_ns INTEGER NOT NULL,
+  updated_by      TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (cluster, schedule)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE snapshot_checks (
+  snapshot_id     TEXT    NOT NULL PRIMARY KEY,
+  checked_unix_ns INTEGER NOT NULL,
+  state           TEXT    NOT NULL CHECK (state IN ('ok', 'damaged', 'healed')),
+  damaged_chunks  INTEGER NOT NULL DEFAULT 0 CHECK (damaged_chunks >= 0),
+  healed_chunks   INTEGER NOT NULL DEFAULT 0 CHECK (healed_chunks >= 0),
+  detail          TEXT    NOT NULL DEFAULT ''
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE quarantined_chunks (
+  chunk_id            BLOB    NOT NULL PRIMARY KEY CHECK (length(chunk_id) = 32),
+  quarantined_unix_ns INTEGER NOT NULL,
+  problem             TEXT    NOT NULL,
+  file                TEXT    NOT NULL DEFAULT ''
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE gc_runs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_unix_ns  INTEGER NOT NULL,
+  cutoff_unix_ns   INTEGER NOT NULL,
+  state            TEXT    NOT NULL CHECK (state IN ('running', 'done', 'failed')),
+  next_prefix      INTEGER NOT NULL DEFAULT 0 CHECK (next_prefix BETWEEN 0 AND 256),
+  chunks_freed     INTEGER NOT NULL DEFAULT 0 CHECK (chunks_freed >= 0),
+  bytes_freed      INTEGER NOT NULL DEFAULT 0 CHECK (bytes_freed >= 0),
+  finished_unix_ns INTEGER,
+  detail           TEXT    NOT NULL DEFAULT ''
+) STRICT;
+
+ALTER TABLE replica_snapshots ADD COLUMN lock_until_unix_ns INTEGER NOT NULL DEFAULT 0
+  CHECK (lock_until_unix_ns >= 0);
+ALTER TABLE replica_chunks ADD COLUMN retain_until_unix_ns INTEGER NOT NULL DEFAULT 0
+  CHECK (retain_until_unix_ns >= 0);
+)sql";
+
+Status ApplySchemaV5(SqliteDb& db) { return db.Exec(kSchemaV5); }
+
 std::string Where(const SqliteDb& db) { return "catalog " + db.path().string() + ": "; }
 
 // Refuses files that are not catalogs, and catalogs newer than `latest`.
@@ -284,6 +353,8 @@ std::span<const MigrationStep> CatalogMigrations() {
       {3, "schedules: backup schedules per cluster", ApplySchemaV3},
       {4, "replication: targets, replica progress, target events, pairing tokens, peers",
        ApplySchemaV4},
+      {5, "data safety: snapshot locks and deletion, retention policies, checks, quarantine, gc",
+       ApplySchemaV5},
   };
   return kSteps;
 }

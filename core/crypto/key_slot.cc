@@ -8,6 +8,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/base/utc_time.h"
+
 #include "core/base/clock.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/openssl_util.h"
@@ -38,15 +40,7 @@ Bytes SlotAad(std::string_view kind, ByteSpan store_id) {
   return aad;
 }
 
-std::string NowRfc3339() {
-  std::int64_t nanos = DefaultClock().NowUnixNanos();
-  std::time_t secs = static_cast<std::time_t>(nanos / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string NowRfc3339() { return FormatUtc(DefaultClock().NowUnixNanos()); }
 
 Status CheckScryptParams(std::uint64_t n, std::uint32_t r, std::uint32_t p) {
   if (n < kMinScryptN || n > kMaxScryptN || (n & (n - 1)) != 0) {

@@ -1,20 +1,8 @@
 #include "core/protocol/snapshot_json.h"
 
-#include <ctime>
+#include "core/base/utc_time.h"
 
 namespace cairn {
-namespace {
-
-std::string IsoTime(std::int64_t unix_ns) {
-  std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 nlohmann::json SnapshotRecordToJson(const SnapshotRecord& s) {
   // Dedup figure a user can act on: how many bytes this snapshot would have
@@ -26,7 +14,7 @@ nlohmann::json SnapshotRecordToJson(const SnapshotRecord& s) {
           {"name", s.name},
           {"cluster", s.cluster},
           {"created_unix_ns", s.created_unix_ns},
-          {"time", IsoTime(s.created_unix_ns)},
+          {"time", FormatUtc(s.created_unix_ns)},
           {"hostname", s.hostname},
           {"source", s.source},
           {"files", s.file_count},
@@ -37,7 +25,9 @@ nlohmann::json SnapshotRecordToJson(const SnapshotRecord& s) {
           {"chunks", s.chunk_count},
           {"manifest_bytes", s.manifest_bytes},
           {"dedup_ratio", dedup_ratio},
-          {"tags", s.tags}};
+          {"tags", s.tags},
+          {"lock_until_unix_ns", s.lock_until_unix_ns},
+          {"locked_until", s.lock_until_unix_ns > 0 ? FormatUtc(s.lock_until_unix_ns) : ""}};
 }
 
 Result<SnapshotRecord> SnapshotRecordFromJson(const nlohmann::json& j) {
@@ -57,6 +47,7 @@ Result<SnapshotRecord> SnapshotRecordFromJson(const nlohmann::json& j) {
     s.chunk_count = j.value("chunks", std::uint64_t{0});
     s.manifest_bytes = j.value("manifest_bytes", std::uint64_t{0});
     s.tags = j.value("tags", std::vector<std::string>{});
+    s.lock_until_unix_ns = j.value("lock_until_unix_ns", std::int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     // The one place a malformed listing from a server becomes a Status.
     return Status::InvalidArgument(std::string("snapshot object is malformed: ") + e.what());

@@ -87,6 +87,7 @@ std::string Manifest::Serialize() const {
               {"source", source},
               {"tags", tags},
               {"parent_id", parent_id},
+              {"lock_until_unix_ns", lock_until_unix_ns},
               {"figures", FiguresToJson(figures)}};
   std::string text = header.dump(-1, ' ', false, json::error_handler_t::replace);
   text.pop_back();  // the closing '}'
@@ -274,6 +275,10 @@ Result<Manifest> Manifest::Parse(ByteSpan bytes) {
     m.source = j.value("source", "");
     m.tags = j.value("tags", std::vector<std::string>{});
     m.parent_id = j.value("parent_id", "");
+    m.lock_until_unix_ns = j.value("lock_until_unix_ns", std::int64_t{0});
+    if (m.lock_until_unix_ns < 0) {
+      return Status::Corruption("snapshot manifest has a negative lock_until_unix_ns");
+    }
     if (j.contains("figures")) m.figures = FiguresFromJson(j.at("figures"));
     if (!j.contains("entries") || !j.at("entries").is_array()) {
       return Status::Corruption("snapshot manifest has no 'entries' array");

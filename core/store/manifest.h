@@ -47,6 +47,11 @@ struct Manifest {
   std::string source;  // path or "-" for a tar stream
   std::vector<std::string> tags;
   std::string parent_id;  // the snapshot whose files cache was used, or ""
+  // Retention lock (WORM): until this time nobody may delete the snapshot;
+  // 0 = not locked. Kept here, in the sealed manifest, so a rebuilt catalog
+  // and a replica carry it; a lock may be extended (the manifest is
+  // rewritten), never shortened.
+  std::int64_t lock_until_unix_ns = 0;
   BackupFigures figures;
   std::vector<TreeEntry> entries;
 

@@ -5,6 +5,7 @@
 
 #include "core/base/file_system.h"
 #include "core/base/log.h"
+#include "core/base/utc_time.h"
 #include "core/crypto/digest.h"
 #include "sync/target/replica_layout.h"
 
@@ -12,7 +13,6 @@ namespace cairn {
 namespace {
 
 constexpr std::size_t kRecordBatch = 32;  // acknowledged chunks per catalog commit
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
 // The distinct chunks of a manifest, in the order the tree uses them (so a
 // restore from a half-replicated snapshot would need the earliest first).

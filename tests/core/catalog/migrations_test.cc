@@ -43,7 +43,7 @@ TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[un
   INFO(s.ToString());
   REQUIRE(s.ok());
   CHECK(*CatalogSchemaVersion(*db) == LatestCatalogSchemaVersion());
-  CHECK(LatestCatalogSchemaVersion() == 4);
+  CHECK(LatestCatalogSchemaVersion() == 5);
   CHECK(Query(*db, "PRAGMA application_id") == kCatalogApplicationId);
   CHECK(HasTable(*db, "snapshots"));
   CHECK(HasTable(*db, "chunks"));
@@ -51,7 +51,8 @@ TEST_CASE("Migrations: an empty database is migrated to the latest schema", "[un
   for (const char* table :
        {"clusters", "enrollment_tokens", "agents", "api_tokens", "audit_log", "schedules",
         "replication_targets", "replica_snapshots", "replica_chunks", "target_events",
-        "pairing_tokens", "replica_peers"}) {
+        "pairing_tokens", "replica_peers", "retention_policies", "snapshot_checks",
+        "quarantined_chunks", "gc_runs"}) {
     INFO(table);
     CHECK(HasTable(*db, table));
   }
@@ -260,4 +261,37 @@ TEST_CASE("Migrations: a v1 catalog with a snapshot migrates to v2 and keeps the
 }
 
 }  // namespace
+TEST_CASE("Migrations: a v4 catalog migrates to v5; its snapshots are unlocked and listed",
+          "[unit]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "catalog.db";
+  {
+    auto db = OpenOrDie(path);
+    REQUIRE(TEST_MigrateWith(*db, CatalogMigrations().first(4)).ok());
+    REQUIRE(db->Exec("INSERT INTO snapshots (id, name, created_unix_ns) VALUES ('bb22', 'n', 7)")
+                .ok());
+    REQUIRE(db->Exec("INSERT INTO replication_targets (name, kind, spec, created_unix_ns, "
+                     "updated_unix_ns) VALUES ('t', 'directory', '{}', 1, 1)")
+                .ok());
+    REQUIRE(db->Exec("INSERT INTO replica_chunks (target, chunk_id) VALUES ('t', zeroblob(32))")
+                .ok());
+  }
+  auto catalog = Catalog::Open(path);
+  INFO(catalog.status().ToString());
+  REQUIRE(catalog.ok());
+  auto listed = (*catalog)->ListSnapshots();
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 1);
+  CHECK(listed->front().lock_until_unix_ns == 0);
+  auto db = OpenOrDie(path);
+  CHECK(Query(*db, "SELECT retain_until_unix_ns FROM replica_chunks") == 0);
+  // The new CHECKs hold: a negative lock, a deleting flag other than 0/1, a
+  // policy that is not a JSON object.
+  CHECK_FALSE(db->Exec("UPDATE snapshots SET lock_until_unix_ns = -1").ok());
+  CHECK_FALSE(db->Exec("UPDATE snapshots SET deleting = 2").ok());
+  CHECK_FALSE(db->Exec("INSERT INTO retention_policies (cluster, policy, updated_unix_ns) "
+                       "VALUES ('c', '[1]', 1)")
+                  .ok());
+}
+
 }  // namespace cairn
