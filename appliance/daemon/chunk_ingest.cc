@@ -42,6 +42,23 @@ std::vector<ChunkId> ChunkIngest::Missing(const std::vector<ChunkId>& ids) {
   return missing;
 }
 
+Result<bool> ChunkIngest::SweepChunk(const ChunkId& id,
+                                     const std::function<Result<bool>(Catalog&)>& remove) {
+  return service_.WithCatalog([&](Catalog& catalog) -> Result<bool> {
+    std::lock_guard lock(received_mu_);
+    if (received_.contains(id)) return false;
+    const bool was_present = cataloged_.Erase(id);
+    auto removed = remove(catalog);
+    if (!removed.ok() || !*removed) {
+      if (was_present) cataloged_.InsertIfAbsent(id);
+      return removed;
+    }
+    return true;
+  });
+}
+
+void ChunkIngest::Forget(const ChunkId& id) { cataloged_.Erase(id); }
+
 Result<AcceptResult> ChunkIngest::Accept(const std::vector<ChunkFrame>& frames) {
   Store& store = service_.store();
   // Per call: a batch carries many chunks, so building the contexts here
@@ -95,38 +112,45 @@ Result<CommitOutcome> ChunkIngest::Commit(Manifest manifest, const std::string& 
   for (const TreeEntry& e : manifest.entries) {
     for (const ChunkSlice& s : e.content) referenced.insert(s.id);
   }
-  std::vector<NewChunk> new_chunks;
-  {
-    std::lock_guard lock(received_mu_);
-    for (const ChunkId& id : referenced) {
-      if (cataloged_.Contains(id)) continue;
-      auto it = received_.find(id);
-      if (it == received_.end()) {
-        outcome.missing.push_back(id);
-      } else {
-        new_chunks.push_back(it->second);
-      }
-    }
-  }
-  if (!outcome.missing.empty()) return outcome;
-
   CAIRN_ASSIGN_OR_RETURN(manifest.snapshot_id, NewSnapshotId());
   manifest.cluster = cluster;
-  manifest.created_unix_ns = clock_.NowUnixNanos();
-  BackupFigures& f = manifest.figures;
-  f.chunks_new = new_chunks.size();
-  f.bytes_new = 0;
-  f.bytes_stored = 0;
-  for (const NewChunk& c : new_chunks) {
-    f.bytes_new += c.plain_size;
-    f.bytes_stored += c.stored_size;
-  }
-  f.chunks_referenced = referenced.size();
+  std::vector<NewChunk> new_chunks;
   std::vector<ChunkId> referenced_list(referenced.begin(), referenced.end());
   Store& store = service_.store();
-  CAIRN_ASSIGN_OR_RETURN(std::uint64_t manifest_bytes, service_.WithCatalog([&](Catalog&) {
-                           return CommitSnapshotToStore(store, manifest, new_chunks, referenced_list);
-                         }));
+  // One catalog-lock section from the presence check to the catalog row:
+  // garbage collection (SweepChunk) takes the same lock, then the received
+  // lock as here, so no chunk found present below can be swept before the
+  // commit that references it.
+  auto committed = service_.WithCatalog([&](Catalog&) -> Result<std::uint64_t> {
+    {
+      std::lock_guard lock(received_mu_);
+      for (const ChunkId& id : referenced) {
+        if (cataloged_.Contains(id)) continue;
+        auto it = received_.find(id);
+        if (it == received_.end()) {
+          outcome.missing.push_back(id);
+        } else {
+          new_chunks.push_back(it->second);
+        }
+      }
+    }
+    if (!outcome.missing.empty()) return std::uint64_t{0};
+    manifest.created_unix_ns = clock_.NowUnixNanos();
+    BackupFigures& f = manifest.figures;
+    f.chunks_new = new_chunks.size();
+    f.bytes_new = 0;
+    f.bytes_stored = 0;
+    for (const NewChunk& c : new_chunks) {
+      f.bytes_new += c.plain_size;
+      f.bytes_stored += c.stored_size;
+    }
+    f.chunks_referenced = referenced.size();
+    return CommitSnapshotToStore(store, manifest, new_chunks, referenced_list);
+  });
+  CAIRN_RETURN_IF_ERROR(committed.status());
+  if (!outcome.missing.empty()) return outcome;
+  const std::uint64_t manifest_bytes = *committed;
+  const BackupFigures& f = manifest.figures;
   for (const NewChunk& c : new_chunks) cataloged_.InsertIfAbsent(c.id);
   {
     std::lock_guard lock(received_mu_);

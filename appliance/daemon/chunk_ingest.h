@@ -22,6 +22,7 @@
 // serialized by the StoreService catalog lock.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +64,21 @@ class ChunkIngest {
   // appliance names the snapshot and stamps the time; the figures of new
   // chunks are the appliance's own.
   Result<CommitOutcome> Commit(Manifest manifest, const std::string& cluster);
+
+  // Garbage collection's critical section for one unreferenced chunk: with
+  // the catalog lock and then the received lock held (the order Commit
+  // uses too), and only when no in-flight upload has sent the chunk since
+  // this process started, the chunk stops being "present" and `remove`
+  // runs (it deletes the catalog row if refcount is still 0 and unlinks the
+  // file). Returns false when the chunk was kept (in flight, or `remove`
+  // reported it is referenced again), true when removed. Holding both locks
+  // means an Accept either saw the chunk present before (and a later commit
+  // naming it is answered with a missing list) or writes it anew after the
+  // unlink -- never "already there" for a file about to vanish.
+  Result<bool> SweepChunk(const ChunkId& id, const std::function<Result<bool>(Catalog&)>& remove);
+  // Verify quarantined the chunk: it is no longer present, so the next
+  // upload of the same content stores it again (and heals the store).
+  void Forget(const ChunkId& id);
 
   ChunkBatchLimits limits() const;
   std::size_t received_count();

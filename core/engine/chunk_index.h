@@ -29,6 +29,13 @@ class ChunkIndex {
     std::lock_guard lock(s.mu);
     return s.ids.insert(id).second;
   }
+  // True when `id` was present (garbage collection swept it, or verify
+  // quarantined it: the next backup must send or write it again).
+  bool Erase(const ChunkId& id) {
+    Shard& s = ShardFor(id);
+    std::lock_guard lock(s.mu);
+    return s.ids.erase(id) == 1;
+  }
   bool Contains(const ChunkId& id) {
     Shard& s = ShardFor(id);
     std::lock_guard lock(s.mu);
