@@ -112,7 +112,8 @@ class Catalog {
                         const std::vector<ChunkId>& referenced_chunks);
 
   // Every chunk id in the catalog, in id order (loaded once per backup into
-  // an in-memory set for deduplication).
+  // an in-memory set for deduplication), except quarantined chunks, whose
+  // files are gone until healed or written again.
   Result<std::vector<ChunkId>> AllChunkIds();
   Result<bool> HasChunk(const ChunkId& id);
   Result<std::optional<ChunkRecord>> GetChunk(const ChunkId& id);

@@ -1,5 +1,6 @@
 #include "core/engine/verify.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -35,36 +36,11 @@ Result<VerifyReport> RunVerify(Store& store, int threads, JobProgress* progress)
   if (progress) progress->bytes_total = 0;
 
   // Pass 2: prove every chunk, in parallel.
-  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::uint64_t> bytes{0};
-  std::mutex mu;
-  std::vector<std::pair<ChunkId, std::string>> bad;
-  std::vector<ChunkId> good;
-  auto worker = [&] {
-    ChunkReader reader(store);
-    std::vector<ChunkId> local_good;
-    for (std::size_t i; (i = next.fetch_add(1)) < chunks.size();) {
-      auto plain = reader.Read(chunks[i]);
-      if (plain.ok()) {
-        bytes += plain->size();
-        local_good.push_back(chunks[i]);
-        if (progress) progress->Add(progress->bytes_done, plain->size());
-      } else {
-        if (progress) progress->Add(progress->problems, 1);
-        std::lock_guard lock(mu);
-        bad.emplace_back(chunks[i], plain.error().ToString());
-      }
-      if (progress) progress->Add(progress->chunks_done, 1);
-    }
-    std::lock_guard lock(mu);
-    good.insert(good.end(), local_good.begin(), local_good.end());
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  ChunkProofs proofs = ProveChunks(store, chunks, threads, progress);
+  std::vector<std::pair<ChunkId, std::string>>& bad = proofs.bad;
+  std::vector<ChunkId>& good = proofs.good;
   report.chunks_checked = chunks.size();
-  report.bytes_checked = bytes;
+  report.bytes_checked = proofs.bytes;
 
   // Pass 3: who depends on each damaged chunk.
   for (auto& [id, problem] : bad) report.damaged_chunks.push_back(DamagedChunk{id, problem, {}});
@@ -76,6 +52,49 @@ Result<VerifyReport> RunVerify(Store& store, int threads, JobProgress* progress)
   Status marked = store.catalog().MarkVerified(good, DefaultClock().NowUnixNanos());
   if (!marked.ok()) return marked.WithContext("verify: record results in the catalog");
   return report;
+}
+
+ChunkProofs ProveChunks(Store& store, const std::vector<ChunkId>& ids, int threads,
+                        JobProgress* progress, const std::atomic<bool>* cancel) {
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<std::size_t>(threads, std::max<std::size_t>(1, ids.size())));
+  ChunkProofs out;
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<bool> stopped{false};
+  std::mutex mu;
+  auto worker = [&] {
+    ChunkReader reader(store);
+    std::vector<ChunkId> good;
+    std::vector<std::pair<ChunkId, std::string>> bad;
+    for (std::size_t i; (i = next.fetch_add(1)) < ids.size();) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        stopped = true;
+        break;
+      }
+      auto plain = reader.Read(ids[i]);
+      if (plain.ok()) {
+        bytes += plain->size();
+        good.push_back(ids[i]);
+        if (progress) progress->Add(progress->bytes_done, plain->size());
+      } else {
+        bad.emplace_back(ids[i], plain.error().ToString());
+        if (progress) progress->Add(progress->problems, 1);
+      }
+      if (progress) progress->Add(progress->chunks_done, 1);
+    }
+    std::lock_guard lock(mu);
+    out.good.insert(out.good.end(), good.begin(), good.end());
+    out.bad.insert(out.bad.end(), bad.begin(), bad.end());
+  };
+  std::vector<std::thread> pool;
+  for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  out.bytes = bytes;
+  out.cancelled = stopped;
+  std::sort(out.bad.begin(), out.bad.end(),
+            [](const auto& a, const auto& b) { return a.first.bytes < b.first.bytes; });
+  return out;
 }
 
 void AttributeDamagedChunks(Store& store,

@@ -5,7 +5,9 @@
 // plus one manifest at a time.
 #pragma once
 
+#include <atomic>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/engine/progress.h"
@@ -35,6 +37,19 @@ struct VerifyReport {
 };
 
 Result<VerifyReport> RunVerify(Store& store, int threads = 0, JobProgress* progress = nullptr);
+
+// The proof of each chunk in `ids` (ChunkReader), over `threads` readers
+// (0: one per core); shared by RunVerify and the scrub (core/scrub).
+// Progress: chunks_done, bytes_done, problems. `cancel`, when set, stops the
+// readers between chunks.
+struct ChunkProofs {
+  std::vector<ChunkId> good;
+  std::vector<std::pair<ChunkId, std::string>> bad;  // with the problem, in id order
+  std::uint64_t bytes = 0;                           // plaintext bytes of the good ones
+  bool cancelled = false;
+};
+ChunkProofs ProveChunks(Store& store, const std::vector<ChunkId>& ids, int threads,
+                        JobProgress* progress, const std::atomic<bool>* cancel = nullptr);
 
 // Fills the used_by of each chunk in `chunks`: which of `snapshots`
 // ((name, id) pairs) use it, and in which files (at most kMaxFilesListed
