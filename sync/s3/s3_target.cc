@@ -165,6 +165,27 @@ Status S3Target::Delete(std::string_view key) {
   return DeleteAllVersions(object_key);
 }
 
+Status S3Target::ExtendRetention(std::string_view key, std::int64_t retain_until_unix) {
+  CAIRN_RETURN_IF_ERROR(ValidateReplicaKey(key));
+  // A date already past locks nothing (and S3 would refuse it).
+  if (retain_until_unix <= client_->clock().NowUnixNanos() / 1'000'000'000) return Status::Ok();
+  CAIRN_ASSIGN_OR_RETURN(bool locks, LocksEnabled());
+  if (!locks) return Status::Ok();
+  const std::string object_key = client_->address().ObjectKey(key);
+  const S3ObjectLock lock{"COMPLIANCE", retain_until_unix};
+  Status s = client_->PutObjectRetention(object_key, "", lock);
+  if (s.ok() || s.IsNotFound() || s.retryable()) return s;
+  // COMPLIANCE refuses a shorter date: the version may already be retained
+  // longer (the bucket's default retention, another snapshot's lock
+  // recorded in a catalog since lost). Only then is the refusal no failure.
+  auto current = client_->GetObjectRetention(object_key, "");
+  if (current.ok() && current->mode == "COMPLIANCE" &&
+      current->retain_until_unix >= retain_until_unix) {
+    return Status::Ok();
+  }
+  return s;
+}
+
 Status S3Target::DeleteAllVersions(const std::string& object_key) {
   // Object Lock makes the bucket versioned: a plain DELETE would only hide
   // the object behind a delete marker and free nothing. Each version is

@@ -10,7 +10,9 @@
 // 16 ignores lock headers on CreateMultipartUpload). Delete on such a
 // (necessarily versioned) bucket deletes every version of the key for good,
 // and is PermissionDenied while one is retained; on other buckets it is one
-// DELETE.
+// DELETE. ExtendRetention sets a later COMPLIANCE retain-until on the key's
+// current version (PutObjectRetention) -- how a chunk uploaded for one
+// snapshot comes to be kept as long as a later snapshot's lock.
 //
 // Thread-safety: one object per thread (ReplicaTarget).
 #pragma once
@@ -40,6 +42,7 @@ class S3Target final : public ReplicaTarget {
   Status List(std::string_view prefix,
               const std::function<Status(std::string_view, std::uint64_t)>& on_key) override;
   Status Delete(std::string_view key) override;
+  Status ExtendRetention(std::string_view key, std::int64_t retain_until_unix) override;
 
   S3Client& client() { return *client_; }
   // Keys per ListObjectsV2 page (1..1000, default 1000), lowered by tests

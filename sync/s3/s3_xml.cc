@@ -3,6 +3,8 @@
 #include <charconv>
 #include <pugixml.hpp>
 
+#include "core/base/utc_time.h"
+
 namespace cairn {
 namespace {
 
@@ -99,6 +101,26 @@ std::string Escape(std::string_view s) {
 
 constexpr std::string_view kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+// "2030-01-01T00:00:00Z", with the fraction servers add
+// ("...:00.000Z" from S3, "...:00.000000000Z" from Ceph RGW) -> unix seconds.
+Result<std::int64_t> ParseRetainUntil(std::string_view text) {
+  constexpr std::size_t kSeconds = 19;  // "YYYY-MM-DDTHH:MM:SS"
+  std::size_t end = kSeconds;
+  if (text.size() > end && text[end] == '.') {
+    ++end;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+  }
+  if (text.size() < kSeconds || end + 1 != text.size() || text[end] != 'Z') {
+    return Malformed("<RetainUntilDate> '" + SanitizeServerText(text, 64) +
+                     "' is not YYYY-MM-DDTHH:MM:SS[.fraction]Z");
+  }
+  auto ns = ParseUtc(std::string(text.substr(0, kSeconds)) + "Z");
+  if (!ns.ok()) {
+    return Malformed("<RetainUntilDate> '" + SanitizeServerText(text, 64) + "' is not a date");
+  }
+  return *ns / kNanosPerSecond;
+}
+
 }  // namespace
 
 Result<S3Error> ParseS3ErrorXml(std::string_view xml) {
@@ -181,6 +203,9 @@ Result<S3Retention> ParseObjectRetention(std::string_view xml) {
   r.mode = Text(root, "Mode");
   r.retain_until = Text(root, "RetainUntilDate");
   if (r.mode.empty()) return Malformed("<Retention> without <Mode>");
+  if (!r.retain_until.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(r.retain_until_unix, ParseRetainUntil(r.retain_until));
+  }
   return r;
 }
 

@@ -65,6 +65,9 @@ struct S3ObjectLockConfig {
 struct S3Retention {
   std::string mode;          // "COMPLIANCE" or "GOVERNANCE"
   std::string retain_until;  // ISO 8601 as the server wrote it
+  // The same, in whole unix seconds (a fraction the server adds is dropped);
+  // 0 when the answer has no date.
+  std::int64_t retain_until_unix = 0;
 };
 
 struct S3CompletedPart {

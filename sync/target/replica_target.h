@@ -71,6 +71,17 @@ class ReplicaTarget {
 
   // Deletes one object (NotFound is Ok). PermissionDenied while locked.
   virtual Status Delete(std::string_view key) = 0;
+
+  // Makes the object under `key` (its current version) retained at least
+  // until `retain_until_unix`, as a Put with that retention would have; an
+  // object already retained longer keeps its date (a lock is never
+  // shortened); NotFound when it is absent. Targets without locks -- and S3
+  // buckets without Object Lock -- have nothing to extend: Ok, unchecked.
+  virtual Status ExtendRetention(std::string_view key, std::int64_t retain_until_unix) {
+    (void)key;
+    (void)retain_until_unix;
+    return Status::Ok();
+  }
 };
 
 }  // namespace cairn

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sync/s3/s3_target.h"
+#include "sync/s3/sigv4.h"
 #include "tests/support/temp_dir.h"
 #include "tests/sync/s3/rgw_fixture.h"
 #include "tests/sync/s3/scripted_s3_server.h"
@@ -133,6 +134,88 @@ TEST_CASE("S3Target: an error body over 64 KiB is not read; the HTTP status deci
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().retryable());
   CHECK(Contains(got.error().message(), "GET s3://scripted/config: HTTP 503"));
+}
+
+// Answers an Object Lock bucket's requests: PUT ?retention with `put`, GET
+// ?retention with a COMPLIANCE date of `held` (unix seconds).
+ScriptedS3Server::Handler LockedBucket(ScriptedAnswer put, std::int64_t held) {
+  return [=](const std::string& method, const std::string& target) {
+    if (method == "GET" && target.ends_with("?object-lock")) {
+      return Xml(200,
+                 "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>"
+                 "</ObjectLockConfiguration>");
+    }
+    if (method == "PUT" && Contains(target, "?retention")) return put;
+    if (method == "GET" && Contains(target, "?retention")) {
+      return Xml(200, "<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>" +
+                          FormatUtc(held, "%Y-%m-%dT%H:%M:%S") +
+                          ".000Z</RetainUntilDate></Retention>");
+    }
+    return Xml(400, "<Error><Code>InvalidRequest</Code></Error>");
+  };
+}
+
+const ScriptedAnswer kShorteningRefused =
+    Xml(403, "<Error><Code>AccessDenied</Code><Message>forbidden by object lock</Message></Error>");
+
+std::int64_t NowUnix() { return DefaultClock().NowUnixNanos() / 1'000'000'000; }
+
+TEST_CASE("S3Target: ExtendRetention sets the date on the current version with PutObjectRetention",
+          "[integration][s3]") {
+  TempDir dir;
+  ScriptedS3Server server(LockedBucket(ScriptedAnswer{200, "", {}}, 0));
+  auto target = Target(server, dir);
+  const std::int64_t until = NowUnix() + 86'400;
+  Status s = target->ExtendRetention("chunks/aa/" + std::string(64, 'a'), until);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  const auto requests = server.requests();
+  CHECK(Saw(requests, "PUT /scripted/chunks/aa/" + std::string(64, 'a') + "?retention"));
+  CHECK_FALSE(Saw(requests, "GET /scripted/chunks"));  // no second look when it worked
+}
+
+TEST_CASE(
+    "S3Target: ExtendRetention to an earlier date than the version holds is refused by S3 "
+    "and is no failure; refused otherwise, it is",
+    "[integration][s3]") {
+  TempDir dir;
+  const std::int64_t until = NowUnix() + 86'400;
+  const std::string key = "chunks/bb/" + std::string(64, 'b');
+  {
+    // Already retained a day longer (the bucket's default, or a lost record).
+    ScriptedS3Server server(LockedBucket(kShorteningRefused, until + 86'400));
+    Status s = Target(server, dir)->ExtendRetention(key, until);
+    INFO(s.ToString());
+    CHECK(s.ok());
+    CHECK(Saw(server.requests(), "GET /scripted/" + key + "?retention"));
+  }
+  {
+    // Retained for less, yet refused: a real refusal (a policy, a GOVERNANCE-only user).
+    ScriptedS3Server server(LockedBucket(kShorteningRefused, until - 60));
+    Status s = Target(server, dir)->ExtendRetention(key, until);
+    CHECK(s.IsPermissionDenied());
+  }
+  {
+    ScriptedS3Server server(
+        LockedBucket(Xml(404, "<Error><Code>NoSuchKey</Code></Error>"), until + 86'400));
+    CHECK(Target(server, dir)->ExtendRetention(key, until).IsNotFound());
+  }
+}
+
+TEST_CASE("S3Target: ExtendRetention sends nothing for a past date or to a bucket without Object Lock",
+          "[integration][s3]") {
+  TempDir dir;
+  ScriptedS3Server server([](const std::string&, const std::string&) {
+    return Xml(404, "<Error><Code>ObjectLockConfigurationNotFoundError</Code></Error>");
+  });
+  auto target = Target(server, dir);
+  const std::string key = "chunks/cc/" + std::string(64, 'c');
+  REQUIRE(target->ExtendRetention(key, NowUnix() - 10).ok());
+  CHECK(server.requests().empty());
+  REQUIRE(target->ExtendRetention(key, NowUnix() + 86'400).ok());
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0] == "GET /scripted?object-lock");
 }
 
 }  // namespace

@@ -287,6 +287,54 @@ TEST_CASE(
   CHECK(versions->versions.empty());
 }
 
+TEST_CASE(
+    "S3Target: ExtendRetention lengthens a locked object's retain-until, never shortens it, "
+    "and is NotFound for a missing key",
+    "[integration][s3]") {
+  TempDir dir;
+  auto settings = NewRgwTarget(dir.path(), "extend", "site-c");
+  CreateBucket(settings, /*object_lock=*/true);
+  auto target = OpenTarget(settings);
+  auto client = MakeS3Client(settings);
+  const std::string key = ChunkKey('e');
+  const std::int64_t until = NowUnix() + 3600;
+  PutOptions locked;
+  locked.retain_until_unix = until;
+  RequireOk(target->Put(key, Pattern(1000, 3), locked));
+  auto retained_until = [&] {
+    auto r = client->GetObjectRetention("site-c/" + key, "");
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(r->mode == "COMPLIANCE");
+    return r->retain_until_unix;
+  };
+  CHECK(retained_until() == until);
+
+  RequireOk(target->ExtendRetention(key, until + 86'400));
+  CHECK(retained_until() == until + 86'400);
+  // Earlier than it holds: RGW refuses the shortening, the target says Ok.
+  RequireOk(target->ExtendRetention(key, until));
+  CHECK(retained_until() == until + 86'400);
+  // One version all along: the date changed in place, nothing was re-put.
+  auto versions = client->ListObjectVersions("site-c/" + key, "", "");
+  REQUIRE(versions.ok());
+  CHECK(versions->versions.size() == 1);
+
+  // An object put without a lock gets one.
+  const std::string free_key = ChunkKey('f');
+  RequireOk(target->Put(free_key, Pattern(1000, 4), {}));
+  CHECK(client->HeadObject("site-c/" + free_key)->lock_mode.empty());
+  RequireOk(target->ExtendRetention(free_key, until));
+  auto head = client->HeadObject("site-c/" + free_key);
+  REQUIRE(head.ok());
+  CHECK(head->lock_mode == "COMPLIANCE");
+  CHECK(target->Delete(free_key).IsPermissionDenied());
+
+  Status missing = target->ExtendRetention(ChunkKey('9'), until);
+  INFO(missing.ToString());
+  CHECK(missing.IsNotFound());
+}
+
 TEST_CASE("S3Client: virtual-host style reaches the bucket through Host: <bucket>.localhost",
           "[integration][s3]") {
   const Rgw& rgw = SharedRgw();

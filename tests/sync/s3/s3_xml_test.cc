@@ -163,6 +163,7 @@ TEST_CASE("S3 XML: Object Lock configuration, retention and multipart answers", 
   REQUIRE(retention.ok());
   CHECK(retention->mode == "COMPLIANCE");
   CHECK(retention->retain_until == "2030-01-01T00:00:00.000Z");
+  CHECK(retention->retain_until_unix == 1'893'456'000);
 
   auto id = ParseInitiateMultipartUpload(
       "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key>"
@@ -182,6 +183,33 @@ TEST_CASE("S3 XML: Object Lock configuration, retention and multipart answers", 
   REQUIRE(failed->has_value());
   CHECK((*failed)->code == "InternalError");
   CHECK_FALSE(ParseCompleteMultipartUpload("<Other/>").ok());
+}
+
+TEST_CASE("S3 XML: a retain-until date is read to the second, whatever fraction the server adds",
+          "[unit][s3]") {
+  auto at = [](const std::string& date) {
+    return ParseObjectRetention("<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>" + date +
+                                "</RetainUntilDate></Retention>");
+  };
+  // S3 writes milliseconds, Ceph RGW 16 nanoseconds, a bare date is valid too.
+  for (const char* date :
+       {"2030-01-02T03:04:05Z", "2030-01-02T03:04:05.000Z", "2030-01-02T03:04:05.999999999Z"}) {
+    INFO(date);
+    auto r = at(date);
+    REQUIRE(r.ok());
+    CHECK(r->retain_until_unix == 1'893'553'445);
+  }
+  for (const char* bad : {"2030-01-02", "2030-01-02T03:04:05", "2030-01-02T03:04:05+01:00",
+                          "2030-13-02T03:04:05Z", "2030-01-02T03:04:05.Zx", "soon"}) {
+    INFO(bad);
+    auto r = at(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message().find("RetainUntilDate") != std::string::npos);
+  }
+  // No date at all is not an error (S3 answers so for a version never retained).
+  auto none = ParseObjectRetention("<Retention><Mode>COMPLIANCE</Mode></Retention>");
+  REQUIRE(none.ok());
+  CHECK(none->retain_until_unix == 0);
 }
 
 TEST_CASE("S3 XML: request bodies are well-formed with their values escaped", "[unit][s3]") {
