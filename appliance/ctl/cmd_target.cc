@@ -4,10 +4,10 @@
 // refused before anything is sent; the appliance validates it again.
 #include <cstdio>
 
-#include "appliance/config/duration.h"
 #include "appliance/ctl/cli_common.h"
 #include "appliance/ctl/remote_command.h"
 #include "core/base/clock.h"
+#include "core/base/duration.h"
 #include "core/cli/human.h"
 #include "sync/target/target_spec.h"
 
@@ -21,7 +21,6 @@ struct AddOptions {
   // S3
   std::string s3_endpoint, s3_bucket, s3_prefix, s3_region = "us-east-1", s3_credentials, s3_ca_file;
   bool s3_virtual_host = false;
-  int s3_object_lock_days = 0;
   std::string s3_part_size;
   // appliance
   std::string appliance_url, pair_token;
@@ -52,7 +51,6 @@ Result<json> BuildAddRequest(const AddOptions& o) {
     t.s3.credentials_file = o.s3_credentials;
     t.s3.ca_file = o.s3_ca_file;
     t.s3.virtual_host = o.s3_virtual_host;
-    t.s3.object_lock_days = o.s3_object_lock_days;
     if (!o.s3_part_size.empty()) {
       CAIRN_ASSIGN_OR_RETURN(t.s3.part_size, ParseByteRate(o.s3_part_size));
       t.s3.multipart_threshold = std::max(t.s3.multipart_threshold, t.s3.part_size);
@@ -162,16 +160,15 @@ void RegisterTargetCommands(CLI::App& app, CommandRegistry& reg, const Environme
   CLI::App* add = target->add_subcommand("add", "add a target: S3, another appliance, or a directory");
   add->add_option("name", o->name, "target name (a-z 0-9 -)")->required();
   add->add_option("--s3-endpoint", o->s3_endpoint, "S3 endpoint, http(s)://host[:port]");
-  add->add_option("--s3-bucket", o->s3_bucket, "bucket");
+  add->add_option("--s3-bucket", o->s3_bucket,
+                  "bucket; with Object Lock enabled on it, a locked snapshot's objects are "
+                  "retained (COMPLIANCE) until the snapshot's lock");
   add->add_option("--s3-prefix", o->s3_prefix, "key prefix inside the bucket");
   add->add_option("--s3-region", o->s3_region, "region (default us-east-1)");
   add->add_option("--s3-credentials", o->s3_credentials,
                   "credentials file ON THE APPLIANCE: access_key = \"...\" / secret_key = \"...\"");
   add->add_option("--s3-ca-file", o->s3_ca_file, "CA bundle on the appliance for an https endpoint");
   add->add_flag("--s3-virtual-host", o->s3_virtual_host, "virtual-host style (bucket.host)");
-  add->add_option("--s3-object-lock-days", o->s3_object_lock_days,
-                  "with Object Lock on the bucket: retain each object this many days after its "
-                  "snapshot (COMPLIANCE)");
   add->add_option("--s3-part-size", o->s3_part_size, "multipart part size (default 16MiB)");
   add->add_option("--appliance-url", o->appliance_url, "the remote appliance's ingest URL, https://host:8443");
   add->add_option("--pair-token", o->pair_token,

@@ -1,5 +1,6 @@
 #include "sync/engine/replication_catalog.h"
 
+#include "core/base/log.h"
 #include "core/catalog/migrations.h"
 #include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"
@@ -8,7 +9,8 @@
 namespace cairn {
 namespace {
 
-constexpr int kReplicationSchemaVersion = 4;
+// v4 brought the replication tables, v5 their lock columns.
+constexpr int kReplicationSchemaVersion = 5;
 
 // Per-target engine settings live in the catalog's meta table under this
 // prefix (meta is the catalog's small key/value table since v1): a target's
@@ -91,10 +93,21 @@ Result<std::vector<TargetSpec>> ReplicationCatalog::ListTargets() {
     CAIRN_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     const auto j = nlohmann::json::parse(stmt.ColumnText(1), nullptr, false);
-    auto spec = TargetSpec::FromJson(j);
+    std::vector<std::string> obsolete;
+    auto spec = TargetSpec::FromJson(j, &obsolete);
     if (!spec.ok()) {
       return db_->CorruptionError("replication_targets row '" + stmt.ColumnText(0) +
                                   "': " + spec.error().message());
+    }
+    if (!obsolete.empty() && warned_obsolete_.insert(spec->name).second) {
+      for (const std::string& field : obsolete) {
+        Log(LogLevel::kWarn, "replication.target_spec_field_ignored",
+            {{"target", spec->name},
+             {"field", field},
+             {"why",
+              "a replica's Object Lock retain-until now comes from each snapshot's "
+              "retention lock"}});
+      }
     }
     out.push_back(std::move(*spec));
   }
@@ -109,28 +122,34 @@ Result<std::optional<TargetSpec>> ReplicationCatalog::GetTarget(std::string_view
   return std::optional<TargetSpec>();
 }
 
-Status ReplicationCatalog::RecordChunks(std::string_view target, const std::vector<ChunkId>& ids) {
+Status ReplicationCatalog::RecordChunks(std::string_view target, const std::vector<ChunkId>& ids,
+                                        std::int64_t retain_until_unix_ns) {
   if (ids.empty()) return Status::Ok();
   std::lock_guard lock(mu_);
   CAIRN_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
-  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                         db_->Prepare("INSERT OR IGNORE INTO replica_chunks (target, chunk_id) "
-                                      "VALUES (?, ?)"));
+  // Retention only grows: the target (COMPLIANCE) would not shorten it either.
+  CAIRN_ASSIGN_OR_RETURN(
+      SqliteStatement stmt,
+      db_->Prepare(
+          "INSERT INTO replica_chunks (target, chunk_id, retain_until_unix_ns) "
+          "VALUES (?, ?, ?) ON CONFLICT (target, chunk_id) DO UPDATE SET "
+          "retain_until_unix_ns = max(retain_until_unix_ns, excluded.retain_until_unix_ns)"));
   for (const ChunkId& id : ids) {
     CAIRN_RETURN_IF_ERROR(stmt.BindText(1, target));
     CAIRN_RETURN_IF_ERROR(stmt.BindBlob(2, id.bytes));
+    CAIRN_RETURN_IF_ERROR(stmt.BindInt64(3, retain_until_unix_ns));
     CAIRN_RETURN_IF_ERROR(stmt.Run());
   }
   return tx.Commit();
 }
 
-Result<std::unordered_set<ChunkId, ChunkIdHash>> ReplicationCatalog::KnownChunks(
-    std::string_view target) {
+Result<KnownChunkMap> ReplicationCatalog::KnownChunks(std::string_view target) {
   std::lock_guard lock(mu_);
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                         db_->Prepare("SELECT chunk_id FROM replica_chunks WHERE target = ?"));
+                         db_->Prepare("SELECT chunk_id, retain_until_unix_ns FROM replica_chunks "
+                                      "WHERE target = ?"));
   CAIRN_RETURN_IF_ERROR(stmt.BindText(1, target));
-  std::unordered_set<ChunkId, ChunkIdHash> out;
+  KnownChunkMap out;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
@@ -138,33 +157,53 @@ Result<std::unordered_set<ChunkId, ChunkIdHash>> ReplicationCatalog::KnownChunks
     if (blob.size() != ChunkId::kSize) return db_->CorruptionError("replica_chunks: bad chunk id");
     ChunkId id;
     std::copy(blob.begin(), blob.end(), id.bytes.begin());
-    out.insert(id);
+    out.emplace(id, stmt.ColumnInt64(1));
   }
   return out;
 }
 
 Status ReplicationCatalog::MarkSnapshotReplicated(std::string_view target,
                                                   std::string_view snapshot_id,
-                                                  std::uint64_t bytes_sent) {
+                                                  std::uint64_t bytes_sent,
+                                                  std::int64_t lock_until_unix_ns) {
   std::lock_guard lock(mu_);
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
                          db_->Prepare("INSERT OR REPLACE INTO replica_snapshots (target, "
-                                      "snapshot_id, replicated_unix_ns, bytes_sent) "
-                                      "VALUES (?, ?, ?, ?)"));
+                                      "snapshot_id, replicated_unix_ns, bytes_sent, "
+                                      "lock_until_unix_ns) VALUES (?, ?, ?, ?, ?)"));
   CAIRN_RETURN_IF_ERROR(stmt.BindText(1, target));
   CAIRN_RETURN_IF_ERROR(stmt.BindText(2, snapshot_id));
   CAIRN_RETURN_IF_ERROR(stmt.BindInt64(3, clock_.NowUnixNanos()));
   CAIRN_RETURN_IF_ERROR(stmt.BindUint64(4, bytes_sent));
+  CAIRN_RETURN_IF_ERROR(stmt.BindInt64(5, lock_until_unix_ns));
   return stmt.Run();
+}
+
+Status ReplicationCatalog::RaiseReplicaLock(std::string_view target, std::string_view snapshot_id,
+                                            std::int64_t lock_until_unix_ns) {
+  std::lock_guard lock(mu_);
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                         db_->Prepare("UPDATE replica_snapshots SET lock_until_unix_ns = "
+                                      "max(lock_until_unix_ns, ?) WHERE target = ? AND "
+                                      "snapshot_id = ?"));
+  CAIRN_RETURN_IF_ERROR(stmt.BindInt64(1, lock_until_unix_ns));
+  CAIRN_RETURN_IF_ERROR(stmt.BindText(2, target));
+  CAIRN_RETURN_IF_ERROR(stmt.BindText(3, snapshot_id));
+  CAIRN_RETURN_IF_ERROR(stmt.Run());
+  if (db_->changes() == 0) {
+    return Status::NotFound("target '" + std::string(target) + "' does not hold snapshot " +
+                            std::string(snapshot_id));
+  }
+  return Status::Ok();
 }
 
 Result<std::vector<ReplicatedSnapshot>> ReplicationCatalog::ReplicatedSnapshots(
     std::string_view target) {
   std::lock_guard lock(mu_);
   CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                         db_->Prepare("SELECT snapshot_id, replicated_unix_ns, bytes_sent FROM "
-                                      "replica_snapshots WHERE target = ? ORDER BY "
-                                      "replicated_unix_ns"));
+                         db_->Prepare("SELECT snapshot_id, replicated_unix_ns, bytes_sent, "
+                                      "lock_until_unix_ns FROM replica_snapshots WHERE target = ? "
+                                      "ORDER BY replicated_unix_ns"));
   CAIRN_RETURN_IF_ERROR(stmt.BindText(1, target));
   std::vector<ReplicatedSnapshot> out;
   for (;;) {
@@ -174,6 +213,7 @@ Result<std::vector<ReplicatedSnapshot>> ReplicationCatalog::ReplicatedSnapshots(
     r.snapshot_id = stmt.ColumnText(0);
     r.replicated_unix_ns = stmt.ColumnInt64(1);
     CAIRN_ASSIGN_OR_RETURN(r.bytes_sent, stmt.ColumnUint64(2));
+    r.lock_until_unix_ns = stmt.ColumnInt64(3);
     out.push_back(std::move(r));
   }
   return out;

@@ -1,6 +1,7 @@
 // ReplicationCatalog: the replication tables of the store's catalog
-// (schema v4, docs/formats.md): which targets exist, which snapshots and
-// chunks each holds, and the WAN monitor's history. The replication engine
+// (schema v4, with v5's replica lock columns; docs/formats.md): which
+// targets exist, which snapshots and chunks each holds and until when the
+// target retains them, and the WAN monitor's history. The replication engine
 // is its only writer; the admin API reads it.
 //
 // It opens its own connection to <store>/catalog.db, next to the engine's
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -46,7 +48,14 @@ struct ReplicatedSnapshot {
   std::string snapshot_id;
   std::int64_t replicated_unix_ns = 0;
   std::uint64_t bytes_sent = 0;
+  // The snapshot lock the target's copy was made under (manifest re-sent,
+  // chunks retained until it on a target with locks); 0 = none.
+  std::int64_t lock_until_unix_ns = 0;
 };
+
+// Chunks a target holds -> until when it retains each (unix ns, whole
+// seconds; 0 = no retention applied by us).
+using KnownChunkMap = std::unordered_map<ChunkId, std::int64_t, ChunkIdHash>;
 
 class ReplicationCatalog {
  public:
@@ -63,11 +72,19 @@ class ReplicationCatalog {
   Result<std::optional<TargetSpec>> GetTarget(std::string_view name);
 
   // ---- progress --------------------------------------------------------
-  // Records that `target` holds these chunks (one transaction).
-  Status RecordChunks(std::string_view target, const std::vector<ChunkId>& ids);
-  Result<std::unordered_set<ChunkId, ChunkIdHash>> KnownChunks(std::string_view target);
+  // Records that `target` holds these chunks, retained until
+  // `retain_until_unix_ns` (0: none); a chunk already recorded keeps the
+  // later of its date and this one (one transaction).
+  Status RecordChunks(std::string_view target, const std::vector<ChunkId>& ids,
+                      std::int64_t retain_until_unix_ns = 0);
+  Result<KnownChunkMap> KnownChunks(std::string_view target);
+  // The target holds the snapshot whole, under `lock_until_unix_ns`.
   Status MarkSnapshotReplicated(std::string_view target, std::string_view snapshot_id,
-                                std::uint64_t bytes_sent);
+                                std::uint64_t bytes_sent, std::int64_t lock_until_unix_ns = 0);
+  // A held snapshot's copy now carries this (later) lock; a lower value
+  // changes nothing. NotFound when the target does not hold the snapshot.
+  Status RaiseReplicaLock(std::string_view target, std::string_view snapshot_id,
+                          std::int64_t lock_until_unix_ns);
   Result<std::vector<ReplicatedSnapshot>> ReplicatedSnapshots(std::string_view target);
   Result<bool> HoldsSnapshot(std::string_view target, std::string_view snapshot_id);
 
@@ -85,6 +102,9 @@ class ReplicationCatalog {
   std::unique_ptr<SqliteDb> db_;
   Clock& clock_;
   std::mutex mu_;
+  // Targets whose stored spec has an obsolete field, already warned about
+  // (once per target and process, not on every listing). Guarded by mu_.
+  std::unordered_set<std::string> warned_obsolete_;
 };
 
 }  // namespace cairn

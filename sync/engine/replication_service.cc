@@ -127,6 +127,7 @@ void ReplicationService::ApplyQueue(Worker& w, const TargetReplicator::Queue& qu
   }
   std::lock_guard lock(mu_);
   w.status.queue_snapshots = queue.pending.size();
+  w.status.queue_locks = queue.locks.size();
   w.newest_pending_created_unix_ns = newest_pending;
   w.status.newest_replicated_created_unix_ns = queue.newest_replicated_created_unix_ns;
 }
@@ -229,7 +230,7 @@ void ReplicationService::Run(Worker& w) {
     bool idle;
     {
       std::lock_guard lock(mu_);
-      idle = w.status.queue_snapshots == 0;
+      idle = w.status.queue_snapshots == 0 && w.status.queue_locks == 0;
     }
     if (idle) {
       set([&](TargetStatus& s) {

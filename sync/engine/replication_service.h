@@ -49,6 +49,9 @@ struct TargetStatus {
   bool supports_locks = false;
   std::int64_t last_success_unix_ns = 0;  // last pass that left nothing pending
   std::uint64_t queue_snapshots = 0;
+  // Held snapshots whose lock was extended since (pending work "lock"); not
+  // part of the RPO, which counts snapshots the target lacks.
+  std::uint64_t queue_locks = 0;
   std::uint64_t queue_bytes = 0;  // sealed bytes still to send (estimate)
   double throughput_bytes_per_s = 0;  // of the current or last pass
   std::uint64_t bytes_sent_total = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <unordered_map>
 
 #include "core/base/file_system.h"
 #include "core/base/log.h"
@@ -55,16 +56,21 @@ Result<TargetReplicator::Queue> TargetReplicator::ReadQueue() {
     return Status::Ok();
   }));
   CAIRN_ASSIGN_OR_RETURN(auto replicated, catalog_.ReplicatedSnapshots(spec_.name));
-  std::unordered_set<std::string> done;
-  for (const ReplicatedSnapshot& r : replicated) done.insert(r.snapshot_id);
+  std::unordered_map<std::string, std::int64_t> held_lock;  // snapshot id -> its copy's lock
+  for (const ReplicatedSnapshot& r : replicated) {
+    held_lock.emplace(r.snapshot_id, r.lock_until_unix_ns);
+  }
   Queue queue;
   for (SnapshotRecord& r : all) {
-    if (!done.contains(r.id)) {
+    auto held = held_lock.find(r.id);
+    if (held == held_lock.end()) {
       queue.pending.push_back(std::move(r));
-    } else {
-      queue.newest_replicated_created_unix_ns =
-          std::max(queue.newest_replicated_created_unix_ns.value_or(r.created_unix_ns), r.created_unix_ns);
+      continue;
     }
+    queue.newest_replicated_created_unix_ns = std::max(
+        queue.newest_replicated_created_unix_ns.value_or(r.created_unix_ns), r.created_unix_ns);
+    // Extended since it was replicated (a lock only ever grows).
+    if (r.lock_until_unix_ns > held->second) queue.locks.push_back(std::move(r));
   }
   // ListSnapshots is oldest first.
   if (spec_.policy.order == ReplicationOrder::kNewestFirst) {
@@ -133,7 +139,7 @@ Status TargetReplicator::EnsureKnownLoaded(ReplicaTarget& target) {
     ++found;
     {
       std::lock_guard lock(known_mu_);
-      known_.insert(*id);
+      known_.emplace(*id, 0);  // retention unknown: extended when a lock needs it
     }
     batch.push_back(*id);
     if (batch.size() >= 1000) {
@@ -165,19 +171,28 @@ Status TargetReplicator::SendConfig(ReplicaTarget& target) {
   return catalog_.SetTargetMeta(spec_.name, "config_sha256", hex);
 }
 
-std::optional<std::int64_t> TargetReplicator::RetainUntil(const SnapshotRecord& snapshot,
-                                                           bool supports_locks) const {
-  if (!supports_locks || spec_.kind != TargetKind::kS3 || spec_.s3.object_lock_days <= 0) {
+std::optional<std::int64_t> TargetReplicator::RetainUntil(std::int64_t lock_until_unix_ns,
+                                                          bool supports_locks) const {
+  if (!supports_locks || spec_.kind != TargetKind::kS3 || lock_until_unix_ns <= 0) {
     return std::nullopt;
   }
-  return snapshot.created_unix_ns / kNanosPerSecond +
-         static_cast<std::int64_t>(spec_.s3.object_lock_days) * 86400;
+  // Object Lock dates are whole seconds: rounded up, never retained for
+  // less than the snapshot is locked.
+  const std::int64_t until = (lock_until_unix_ns + kNanosPerSecond - 1) / kNanosPerSecond;
+  // A lock already run out locks nothing (and S3 would refuse the date).
+  if (until <= clock_.NowUnixNanos() / kNanosPerSecond) return std::nullopt;
+  return until;
 }
 
-Status TargetReplicator::SendChunks(const std::vector<ChunkId>& ids,
+Status TargetReplicator::SendChunks(const std::vector<ChunkId>& put,
+                                    const std::vector<ChunkId>& extend,
                                     std::optional<std::int64_t> retain_until,
                                     const std::atomic<bool>& stop, PassReport& report) {
+  // One list, the extensions last: `i < put.size()` tells the two apart.
+  std::vector<ChunkId> ids = put;
+  if (retain_until) ids.insert(ids.end(), extend.begin(), extend.end());
   if (ids.empty()) return Status::Ok();
+  const std::int64_t retain_ns = retain_until ? *retain_until * kNanosPerSecond : 0;
   const std::size_t streams =
       std::min<std::size_t>(static_cast<std::size_t>(spec_.policy.streams), ids.size());
   while (targets_.size() < streams) {
@@ -191,7 +206,7 @@ Status TargetReplicator::SendChunks(const std::vector<ChunkId>& ids,
   std::vector<ChunkId> unrecorded;
   auto flush = [&](bool force) -> Status {  // with mu held
     if (unrecorded.empty() || (!force && unrecorded.size() < kRecordBatch)) return Status::Ok();
-    Status s = catalog_.RecordChunks(spec_.name, unrecorded);
+    Status s = catalog_.RecordChunks(spec_.name, unrecorded, retain_ns);
     unrecorded.clear();
     return s;
   };
@@ -202,13 +217,27 @@ Status TargetReplicator::SendChunks(const std::vector<ChunkId>& ids,
       if (i >= ids.size()) return;
       const ChunkId& id = ids[i];
       Status s;
-      auto sealed = local_.store.ReadSealedChunk(id);
-      if (!sealed.ok()) s = sealed.error();
-      if (s.ok()) s = bucket_.Acquire(sealed->size(), stop);
-      if (s.ok()) {
-        PutOptions options;
-        options.retain_until_unix = retain_until;
-        s = target.Put(ReplicaChunkKey(id), *sealed, options);
+      bool upload = i < put.size();
+      if (!upload) {
+        // A few hundred bytes of XML: not counted against the bandwidth.
+        s = target.ExtendRetention(ReplicaChunkKey(id), *retain_until);
+        // The catalog said the target had it, the target says it has not
+        // (removed by hand): it goes up again, with the lock.
+        if (s.IsNotFound()) {
+          upload = true;
+          s = Status::Ok();
+        }
+      }
+      Result<Bytes> sealed = Bytes();
+      if (s.ok() && upload) {
+        sealed = local_.store.ReadSealedChunk(id);
+        if (!sealed.ok()) s = sealed.error();
+        if (s.ok()) s = bucket_.Acquire(sealed->size(), stop);
+        if (s.ok()) {
+          PutOptions options;
+          options.retain_until_unix = retain_until;
+          s = target.Put(ReplicaChunkKey(id), *sealed, options);
+        }
       }
       std::lock_guard lock(mu);
       if (!s.ok()) {
@@ -219,15 +248,21 @@ Status TargetReplicator::SendChunks(const std::vector<ChunkId>& ids,
       }
       {
         std::lock_guard known_lock(known_mu_);
-        known_.insert(id);
+        std::int64_t& known_retain = known_[id];
+        known_retain = std::max(known_retain, retain_ns);
       }
       unrecorded.push_back(id);
-      ++report.chunks_sent;
-      report.bytes_sent += sealed->size();
-      progress_.bytes_sent += sealed->size();
-      progress_.pass_bytes_sent += sealed->size();
-      ++progress_.chunks_sent;
-      ++progress_.objects_sent;
+      if (!upload) {
+        ++report.retentions_extended;
+        ++progress_.retentions_extended;
+      } else {
+        ++report.chunks_sent;
+        report.bytes_sent += sealed->size();
+        progress_.bytes_sent += sealed->size();
+        progress_.pass_bytes_sent += sealed->size();
+        ++progress_.chunks_sent;
+        ++progress_.objects_sent;
+      }
       if (Status r = flush(false); !r.ok() && first_error.ok()) {
         first_error = r;
         failed = true;
@@ -247,6 +282,85 @@ Status TargetReplicator::SendChunks(const std::vector<ChunkId>& ids,
   return Status::Ok();
 }
 
+Status TargetReplicator::ReplicateSnapshot(const SnapshotRecord& snapshot, bool held,
+                                           bool supports_locks, const std::atomic<bool>& stop,
+                                           PassReport& report) {
+  const std::string what = (held ? "extend the lock of snapshot " : "replicate snapshot ") +
+                           snapshot.id + " to " + spec_.name;
+  if (held && spec_.kind != TargetKind::kS3) {
+    // An appliance peer is append-only (its copy cannot be deleted from
+    // here anyway) and a directory has no locks: the lock is recorded only.
+    CAIRN_RETURN_IF_ERROR(
+        catalog_.RaiseReplicaLock(spec_.name, snapshot.id, snapshot.lock_until_unix_ns)
+            .WithContext(what));
+    ++report.locks_extended;
+    return Status::Ok();
+  }
+  CAIRN_ASSIGN_OR_RETURN(Manifest manifest, local_.store.ReadManifest(snapshot.name, snapshot.id));
+  // While a lock is extended the manifest is rewritten and the catalog row
+  // raised, not atomically together: the later of the two. Should the bytes
+  // sent below still hold the earlier date, the row ends later than what is
+  // recorded here and the next pass sends the manifest again.
+  const std::int64_t lock_ns = std::max(snapshot.lock_until_unix_ns, manifest.lock_until_unix_ns);
+  const auto retain_until = RetainUntil(lock_ns, supports_locks);
+  const std::int64_t retain_ns = retain_until ? *retain_until * kNanosPerSecond : 0;
+  std::vector<ChunkId> missing, shorter;
+  {
+    std::lock_guard lock(known_mu_);
+    for (const ChunkId& id : DistinctChunks(manifest)) {
+      auto known = known_.find(id);
+      if (known == known_.end()) {
+        missing.push_back(id);
+        continue;
+      }
+      ++report.chunks_already_there;
+      // Uploaded for an earlier snapshot, retained for less than this one.
+      if (known->second < retain_ns) shorter.push_back(id);
+    }
+  }
+  const std::uint64_t before = report.bytes_sent;
+  const std::uint64_t sent_before = report.chunks_sent;
+  const std::uint64_t extended_before = report.retentions_extended;
+  Status s = SendChunks(missing, shorter, retain_until, stop, report);
+  if (s.IsCancelled()) return s;
+  CAIRN_RETURN_IF_ERROR(s.WithContext(what));
+  // Manifest last: the snapshot exists on the target only once all of its
+  // chunks do (and, locked, once they are all retained as long as it is).
+  CAIRN_ASSIGN_OR_RETURN(
+      Bytes sealed_manifest,
+      ReadWholeFile(local_.store.fs(), local_.store.ManifestPath(snapshot.name, snapshot.id),
+                    Manifest::kMaxSealedBytes));
+  CAIRN_RETURN_IF_ERROR(bucket_.Acquire(sealed_manifest.size(), stop));
+  PutOptions options;
+  options.retain_until_unix = retain_until;
+  CAIRN_RETURN_IF_ERROR(
+      main_target()
+          .Put(ReplicaManifestKey(snapshot.name, snapshot.id), sealed_manifest, options)
+          .WithContext(what + ": manifest"));
+  report.bytes_sent += sealed_manifest.size();
+  progress_.bytes_sent += sealed_manifest.size();
+  progress_.pass_bytes_sent += sealed_manifest.size();
+  ++progress_.objects_sent;
+  if (held) {
+    CAIRN_RETURN_IF_ERROR(
+        catalog_.RaiseReplicaLock(spec_.name, snapshot.id, lock_ns).WithContext(what));
+    ++report.locks_extended;
+  } else {
+    CAIRN_RETURN_IF_ERROR(catalog_.MarkSnapshotReplicated(spec_.name, snapshot.id,
+                                                          report.bytes_sent - before, lock_ns));
+    ++report.snapshots_replicated;
+    ++progress_.snapshots_replicated;
+  }
+  Log(LogLevel::kInfo, held ? "replication.lock_extended" : "replication.snapshot",
+      {{"target", spec_.name},
+       {"snapshot", snapshot.id},
+       {"bytes_sent", std::to_string(report.bytes_sent - before)},
+       {"chunks_sent", std::to_string(report.chunks_sent - sent_before)},
+       {"retentions_extended", std::to_string(report.retentions_extended - extended_before)},
+       {"retain_until", retain_until ? FormatUtc(*retain_until * kNanosPerSecond) : "none"}});
+  return Status::Ok();
+}
+
 Result<PassReport> TargetReplicator::RunPass(bool supports_locks, const std::atomic<bool>& stop) {
   PassReport report;
   progress_.pass_bytes_sent = 0;
@@ -255,11 +369,15 @@ Result<PassReport> TargetReplicator::RunPass(bool supports_locks, const std::ato
     CAIRN_ASSIGN_OR_RETURN(auto t, factory_(spec_));
     targets_.push_back(std::move(t));
   }
-  ReplicaTarget& main = *targets_[0];
-  CAIRN_RETURN_IF_ERROR(SendConfig(main));
-  CAIRN_RETURN_IF_ERROR(EnsureKnownLoaded(main));
-  CAIRN_ASSIGN_OR_RETURN(std::vector<SnapshotRecord> pending, Pending());
-  for (const SnapshotRecord& snapshot : pending) {
+  CAIRN_RETURN_IF_ERROR(SendConfig(main_target()));
+  CAIRN_RETURN_IF_ERROR(EnsureKnownLoaded(main_target()));
+  CAIRN_ASSIGN_OR_RETURN(Queue queue, ReadQueue());
+  // Extended locks first: each costs a manifest and a few small requests,
+  // and a long backlog of new snapshots must not hold them back.
+  std::vector<std::pair<const SnapshotRecord*, bool>> work;
+  for (const SnapshotRecord& r : queue.locks) work.emplace_back(&r, true);
+  for (const SnapshotRecord& r : queue.pending) work.emplace_back(&r, false);
+  for (const auto& [snapshot, held] : work) {
     if (stop.load()) {
       report.stopped_early = "stopping";
       return report;
@@ -268,48 +386,12 @@ Result<PassReport> TargetReplicator::RunPass(bool supports_locks, const std::ato
       report.stopped_early = "outside the replication window";
       return report;
     }
-    CAIRN_ASSIGN_OR_RETURN(Manifest manifest, local_.store.ReadManifest(snapshot.name, snapshot.id));
-    std::vector<ChunkId> missing;
-    {
-      std::lock_guard lock(known_mu_);
-      for (const ChunkId& id : DistinctChunks(manifest)) {
-        if (known_.contains(id)) {
-          ++report.chunks_already_there;
-        } else {
-          missing.push_back(id);
-        }
-      }
-    }
-    const auto retain_until = RetainUntil(snapshot, supports_locks);
-    const std::uint64_t before = report.bytes_sent;
-    Status s = SendChunks(missing, retain_until, stop, report);
+    Status s = ReplicateSnapshot(*snapshot, held, supports_locks, stop, report);
     if (s.IsCancelled()) {
       report.stopped_early = "stopping";
       return report;
     }
-    CAIRN_RETURN_IF_ERROR(s.WithContext("replicate snapshot " + snapshot.id + " to " + spec_.name));
-    // Manifest last: the snapshot exists on the target only once all of its
-    // chunks do.
-    CAIRN_ASSIGN_OR_RETURN(Bytes sealed_manifest,
-                           ReadWholeFile(local_.store.fs(), local_.store.ManifestPath(snapshot.name, snapshot.id),
-                                         Manifest::kMaxSealedBytes));
-    CAIRN_RETURN_IF_ERROR(bucket_.Acquire(sealed_manifest.size(), stop));
-    PutOptions options;
-    options.retain_until_unix = retain_until;
-    CAIRN_RETURN_IF_ERROR(main.Put(ReplicaManifestKey(snapshot.name, snapshot.id), sealed_manifest, options)
-                              .WithContext("replicate manifest of " + snapshot.id + " to " + spec_.name));
-    report.bytes_sent += sealed_manifest.size();
-    progress_.bytes_sent += sealed_manifest.size();
-    progress_.pass_bytes_sent += sealed_manifest.size();
-    ++progress_.objects_sent;
-    CAIRN_RETURN_IF_ERROR(
-        catalog_.MarkSnapshotReplicated(spec_.name, snapshot.id, report.bytes_sent - before));
-    ++report.snapshots_replicated;
-    ++progress_.snapshots_replicated;
-    Log(LogLevel::kInfo, "replication.snapshot",
-        {{"target", spec_.name}, {"snapshot", snapshot.id},
-         {"bytes_sent", std::to_string(report.bytes_sent - before)},
-         {"chunks_sent", std::to_string(missing.size())}});
+    CAIRN_RETURN_IF_ERROR(s);
   }
   report.complete = true;
   return report;

@@ -11,6 +11,18 @@
 // seeded by another appliance, or a catalog lost and rebuilt), so those are
 // not sent either.
 //
+// Retention locks (issue 6): on an S3 target whose bucket has Object Lock, a
+// locked snapshot's manifest and every chunk it references are retained in
+// COMPLIANCE mode at least until the snapshot's lock_until (rounded up to
+// the second): new uploads carry it, chunks already there under an earlier
+// date (recorded in replica_chunks) get it through ExtendRetention. An
+// unlocked snapshot's objects carry no lock headers (the bucket's default
+// applies). A lock extended after the snapshot was replicated -- the
+// catalog's lock is later than the one recorded for the target's copy -- is
+// pending work "lock": the rewritten manifest goes up again (a new version)
+// with the new date and the chunks are extended; appliance and directory
+// targets only record it (an appliance peer is append-only already).
+//
 // A pass stops early, without error, when the time window closes or `stop`
 // is set; it fails on the first upload error (the caller -- the
 // ReplicationService's worker -- backs off and probes).
@@ -43,6 +55,7 @@ struct ReplicationProgress {
   std::atomic<std::uint64_t> bytes_sent{0};   // payload bytes acknowledged, all passes
   std::atomic<std::uint64_t> objects_sent{0};
   std::atomic<std::uint64_t> chunks_sent{0};
+  std::atomic<std::uint64_t> retentions_extended{0};  // chunks given a later retain-until
   std::atomic<std::uint64_t> snapshots_replicated{0};
   std::atomic<std::uint64_t> upload_failures{0};
   std::atomic<std::uint64_t> pass_bytes_sent{0};  // this pass (throughput)
@@ -53,6 +66,8 @@ struct PassReport {
   std::uint64_t snapshots_replicated = 0;
   std::uint64_t chunks_sent = 0;
   std::uint64_t chunks_already_there = 0;  // known from the catalog or the inventory
+  std::uint64_t retentions_extended = 0;   // of those, chunks given a later retain-until
+  std::uint64_t locks_extended = 0;        // held snapshots brought up to a later lock
   std::uint64_t bytes_sent = 0;
   bool complete = false;      // nothing left pending when the pass ended
   std::string stopped_early;  // why it stopped before the end ("" when it did not)
@@ -70,11 +85,13 @@ class TargetReplicator {
   ReplicationProgress& progress() { return progress_; }
 
   // Local snapshots the target does not hold yet, in the policy's order,
-  // and the creation time of the newest one it does hold -- from one
-  // listing of the local catalog. ReadQueue alone, of this class, may be
-  // called from any thread (it reads only the two catalogs, each locked).
+  // those it holds under a shorter lock than they have now, and the creation
+  // time of the newest one it does hold -- from one listing of the local
+  // catalog. ReadQueue alone, of this class, may be called from any thread
+  // (it reads only the two catalogs, each locked).
   struct Queue {
     std::vector<SnapshotRecord> pending;
+    std::vector<SnapshotRecord> locks;  // pending work "lock"
     std::optional<std::int64_t> newest_replicated_created_unix_ns;
   };
   Result<Queue> ReadQueue();
@@ -95,9 +112,19 @@ class TargetReplicator {
   Status LoadKnown();  // known_ from the catalog, once
   Status EnsureKnownLoaded(ReplicaTarget& target);
   Status SendConfig(ReplicaTarget& target);
-  Status SendChunks(const std::vector<ChunkId>& ids, std::optional<std::int64_t> retain_until,
-                    const std::atomic<bool>& stop, PassReport& report);
-  std::optional<std::int64_t> RetainUntil(const SnapshotRecord& snapshot, bool supports_locks) const;
+  // One snapshot: `held` when the target has it already and only its lock
+  // grew. Cancelled when `stop` was set.
+  Status ReplicateSnapshot(const SnapshotRecord& snapshot, bool held, bool supports_locks,
+                           const std::atomic<bool>& stop, PassReport& report);
+  // Puts the chunks of `put` and extends the retention of those of `extend`
+  // to retain_until (unix seconds), over the streams.
+  Status SendChunks(const std::vector<ChunkId>& put, const std::vector<ChunkId>& extend,
+                    std::optional<std::int64_t> retain_until, const std::atomic<bool>& stop,
+                    PassReport& report);
+  // The retain-until (unix seconds) the objects of a snapshot locked until
+  // `lock_until_unix_ns` get on this target, if any.
+  std::optional<std::int64_t> RetainUntil(std::int64_t lock_until_unix_ns,
+                                          bool supports_locks) const;
 
   TargetSpec spec_;
   LocalStore local_;
@@ -106,12 +133,12 @@ class TargetReplicator {
   Clock& clock_;
   TokenBucket bucket_;
   ReplicationProgress progress_;
-  // Chunks the target holds; loaded from the catalog on the first pass, then
-  // kept in step with it. Only the pass thread touches it outside SendChunks,
-  // and SendChunks guards it with known_mu_.
+  // Chunks the target holds and their retain-until; loaded from the catalog
+  // on the first pass, then kept in step with it. Only the pass thread
+  // touches it outside SendChunks, and SendChunks guards it with known_mu_.
   bool known_loaded_ = false;
   std::mutex known_mu_;
-  std::unordered_set<ChunkId, ChunkIdHash> known_;
+  KnownChunkMap known_;
   // PendingBytes' last answer and what it depended on (known_ only grows,
   // so its size tells whether it changed).
   struct PendingBytesCache {
@@ -123,6 +150,7 @@ class TargetReplicator {
   // One target object per stream, opened on first use and kept across
   // passes (kept-alive connections); [0] also serves config and manifests.
   std::vector<std::unique_ptr<ReplicaTarget>> targets_;
+  ReplicaTarget& main_target() { return *targets_[0]; }
 };
 
 }  // namespace cairn

@@ -131,8 +131,7 @@ json TargetSpec::ToJson() const {
                  {"ca_file", s3.ca_file.string()},
                  {"virtual_host", s3.virtual_host},
                  {"multipart_threshold", s3.multipart_threshold},
-                 {"part_size", s3.part_size},
-                 {"object_lock_days", s3.object_lock_days}};
+                 {"part_size", s3.part_size}};
       break;
     case TargetKind::kAppliance:
       j["appliance"] = {{"url", appliance.url},
@@ -145,7 +144,7 @@ json TargetSpec::ToJson() const {
   return j;
 }
 
-Result<TargetSpec> TargetSpec::FromJson(const json& j) {
+Result<TargetSpec> TargetSpec::FromJson(const json& j, std::vector<std::string>* obsolete) {
   if (!j.is_object()) return Status::InvalidArgument("target spec: expected a JSON object");
   TargetSpec t;
   std::string kind;
@@ -198,7 +197,11 @@ Result<TargetSpec> TargetSpec::FromJson(const json& j) {
     CAIRN_RETURN_IF_ERROR(Take(s, "virtual_host", t.s3.virtual_host));
     CAIRN_RETURN_IF_ERROR(Take(s, "multipart_threshold", t.s3.multipart_threshold));
     CAIRN_RETURN_IF_ERROR(Take(s, "part_size", t.s3.part_size));
-    CAIRN_RETURN_IF_ERROR(Take(s, "object_lock_days", t.s3.object_lock_days));
+    // Retention came from this until issue 6; it now comes from each
+    // snapshot's lock. Ignored (not refused) so a stored spec still loads.
+    if (s.is_object() && s.contains("object_lock_days") && obsolete != nullptr) {
+      obsolete->push_back("s3.object_lock_days");
+    }
   }
   if (t.kind == TargetKind::kAppliance && j.contains("appliance")) {
     CAIRN_RETURN_IF_ERROR(Take(j["appliance"], "url", t.appliance.url));
@@ -249,9 +252,6 @@ Status TargetSpec::Validate() const {
       }
       if (s3.multipart_threshold < s3.part_size) {
         return bad("the multipart threshold must be at least the part size");
-      }
-      if (s3.object_lock_days < 0 || s3.object_lock_days > 36500) {
-        return bad("object_lock_days must be 0..36500");
       }
       break;
     case TargetKind::kAppliance:

@@ -52,11 +52,11 @@ struct S3TargetSettings {
   // targets configured lower use multipart.
   std::uint64_t multipart_threshold = 64ull << 20;
   std::uint64_t part_size = 16ull << 20;
-  // Object Lock: when the bucket has it enabled, every object is written in
-  // COMPLIANCE mode retained until the snapshot's creation + this many days
-  // (issue 6 replaces it by the snapshot's own retention lock). 0: no lock
-  // headers (the bucket's default retention, if any, still applies).
-  int object_lock_days = 0;
+  // No Object Lock setting: when the bucket has Object Lock enabled, a
+  // locked snapshot's objects are retained (COMPLIANCE) until the
+  // snapshot's own retention lock, an unlocked one's get the bucket's
+  // default (sync/engine/target_replicator.h). The former
+  // "object_lock_days" is ignored when read (TargetSpec::FromJson).
   friend bool operator==(const S3TargetSettings&, const S3TargetSettings&) = default;
 };
 
@@ -96,7 +96,12 @@ struct TargetSpec {
 
   // Every field that matters for the kind; checks what Validate checks.
   nlohmann::json ToJson() const;
-  static Result<TargetSpec> FromJson(const nlohmann::json& j);
+  // Fields of older specs that no longer mean anything ("s3.object_lock_days",
+  // replaced by the snapshot's own lock in issue 6) are ignored, so a stored
+  // spec still loads; their names go to `obsolete` when given, for the caller
+  // to warn about.
+  static Result<TargetSpec> FromJson(const nlohmann::json& j,
+                                     std::vector<std::string>* obsolete = nullptr);
   // InvalidArgument naming the field and what it must be.
   Status Validate() const;
   friend bool operator==(const TargetSpec&, const TargetSpec&) = default;

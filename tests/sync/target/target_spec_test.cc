@@ -51,6 +51,28 @@ TEST_CASE("TargetSpec: invalid settings are refused naming the field", "[unit]")
             "ftp") != std::string::npos);
 }
 
+TEST_CASE(
+    "TargetSpec: a stored spec with the former object_lock_days still loads; the field is "
+    "ignored, named as obsolete and not written back",
+    "[unit]") {
+  nlohmann::json j = S3Spec().ToJson();
+  CHECK_FALSE(j["s3"].contains("object_lock_days"));
+  j["s3"]["object_lock_days"] = 30;
+  std::vector<std::string> obsolete;
+  auto loaded = TargetSpec::FromJson(j, &obsolete);
+  INFO(j.dump());
+  REQUIRE(loaded.ok());
+  CHECK(*loaded == S3Spec());
+  CHECK(obsolete == std::vector<std::string>{"s3.object_lock_days"});
+  CHECK_FALSE(loaded->ToJson()["s3"].contains("object_lock_days"));
+  // Whatever it held (it was validated 0..36500 once), and without a list to report to.
+  j["s3"]["object_lock_days"] = "bogus";
+  CHECK(TargetSpec::FromJson(j).ok());
+  obsolete.clear();
+  REQUIRE(TargetSpec::FromJson(S3Spec().ToJson(), &obsolete).ok());
+  CHECK(obsolete.empty());
+}
+
 TEST_CASE("TimeWindow: parses HH:MM-HH:MM and wraps past midnight", "[unit]") {
   auto w = ParseTimeWindow("22:00-06:00");
   REQUIRE(w.ok());
