@@ -104,5 +104,37 @@ TEST_CASE("ReplicationService: a synchronous target confirms a snapshot, or fall
   service.Stop();
 }
 
+TEST_CASE(
+    "ReplicationService: a lock extended on a replicated snapshot is pending work until the "
+    "target's copy carries it; it is not part of the RPO",
+    "[integration]") {
+  ReplicationFixture f;
+  const std::string id = f.BackupFiles("web", 1, 200'000, 1);
+  ReplicationService service(UnsharedLocalStore(*f.store), *f.catalog, f.Factory(), DefaultClock(), Fast());
+  TargetSpec spec = f.S3Spec();
+  spec.policy.probe_interval = std::chrono::seconds(1);
+  REQUIRE(service.AddTarget(spec).ok());
+  REQUIRE(Eventually([&] { return service.StatusOf("dr")->snapshots_replicated_total == 1; }));
+
+  f.log.down_for_probe = true;
+  REQUIRE(Eventually([&] { return service.StatusOf("dr")->state == TargetState::kDown; }));
+  const std::int64_t until = DefaultClock().NowUnixNanos() + 86'400'000'000'000;
+  f.LockSnapshot(id, until);
+  REQUIRE(Eventually([&] { return service.StatusOf("dr")->queue_locks == 1; }));
+  auto waiting = service.StatusOf("dr");
+  CHECK(waiting->queue_snapshots == 0);
+  CHECK(waiting->rpo_seconds == 0);
+
+  f.log.down_for_probe = false;
+  REQUIRE(Eventually([&] { return service.StatusOf("dr")->queue_locks == 0; }));
+  auto held = f.catalog->ReplicatedSnapshots("dr");
+  REQUIRE(held.ok());
+  REQUIRE(held->size() == 1);
+  CHECK((*held)[0].lock_until_unix_ns == until);
+  service.Stop();
+  std::lock_guard lock(f.log.mu);
+  CHECK(f.log.puts.at(f.ManifestKeyOf(id)) == 2);  // the rewritten manifest went up
+}
+
 }  // namespace
 }  // namespace cairn
