@@ -5,64 +5,14 @@
 #include "appliance/daemon/chunk_access.h"
 #include "core/crypto/chunk_hasher.h"
 #include "core/store/chunk_reader.h"
-#include "tests/support/temp_dir.h"
+#include "tests/appliance/daemon/ingest_test_fixture.h"
 
 namespace cairn {
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<StoreService> service;
-  std::unique_ptr<ChunkIngest> ingest;
-
-  Fixture() {
-    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
-                        StoreOptions{})
-                .ok());
-    Reopen();
-  }
-  void Reopen() {
-    ingest.reset();
-    service.reset();
-    KeySource key;
-    key.key_file = dir.path() / "key";
-    auto store = Store::Open(DefaultFileSystem(), dir.path() / "store", key);
-    REQUIRE(store.ok());
-    service = std::make_unique<StoreService>(std::move(*store));
-    auto created = ChunkIngest::Create(*service, DefaultClock());
-    REQUIRE(created.ok());
-    ingest = std::move(*created);
-  }
-  ChunkId IdOf(const Bytes& plain) {
-    ChunkHasher h(service->store().keys().id);
-    return h.Hash(plain);
-  }
-};
-
-// A frame list over `body` (kept alive by the caller).
-std::vector<ChunkFrame> Frames(const std::string& body) {
-  auto frames = DecodeChunkBatch(AsBytes(body), {});
-  REQUIRE(frames.ok());
-  return *frames;
-}
-
-Manifest OneFileManifest(const std::vector<std::pair<ChunkId, std::uint32_t>>& chunks) {
-  Manifest m;
-  m.snapshot_id = "0000000000000000";
-  m.name = "vol";
-  TreeEntry e;
-  e.path = "f";
-  e.type = EntryType::kFile;
-  e.mode = 0644;
-  std::uint64_t size = 0;
-  for (const auto& [id, len] : chunks) {
-    e.content.push_back(ChunkSlice{id, 0, len});
-    size += len;
-  }
-  e.size = size;
-  m.entries.push_back(e);
-  return m;
-}
+using Fixture = test::IngestFixture;
+using test::Frames;
+using test::OneFileManifest;
 
 TEST_CASE("ChunkIngest: a chunk whose content does not match its id is refused and not stored",
           "[integration][ingest]") {

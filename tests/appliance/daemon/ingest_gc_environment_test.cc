@@ -5,74 +5,34 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/crypto/chunk_hasher.h"
-#include "core/crypto/payload_codec.h"
 #include "core/engine/verify.h"
 #include "core/gc/garbage_collector.h"
-#include "tests/support/temp_dir.h"
+#include "tests/appliance/daemon/ingest_test_fixture.h"
 
 namespace cairn {
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<StoreService> service;
-  std::unique_ptr<ChunkIngest> ingest;
-
-  Fixture() {
-    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
-                        StoreOptions{})
-                .ok());
-    Restart();
-  }
-  // A new appliance process: what was received but not committed is
-  // forgotten, the catalog's chunks are loaded again.
-  void Restart() {
-    ingest.reset();
-    service.reset();
-    auto store = Store::Open(DefaultFileSystem(), dir.path() / "store",
-                             KeySource{dir.path() / "key", std::nullopt});
-    REQUIRE(store.ok());
-    service = std::make_unique<StoreService>(std::move(*store));
-    auto created = ChunkIngest::Create(*service, DefaultClock());
-    REQUIRE(created.ok());
-    ingest = std::move(*created);
-  }
-  Store& store() { return service->store(); }
-
-  // Uploads `chunks` as an agent does; returns their ids.
+// The ingest fixture, plus uploads and commits as an agent makes them and a
+// GC run through the appliance's environment.
+struct Fixture : test::IngestFixture {
+  // Uploads `chunks`; returns their ids.
   std::vector<ChunkId> Upload(const std::vector<Bytes>& chunks) {
-    ChunkHasher hasher(store().keys().id);
     PayloadEncoder encoder(3);
     ChunkBatchWriter writer;
     std::vector<ChunkId> ids;
     for (const Bytes& plain : chunks) {
-      ids.push_back(hasher.Hash(plain));
+      ids.push_back(IdOf(plain));
       auto payload = encoder.Encode(plain);
       REQUIRE(payload.ok());
       writer.Add(ids.back(), *payload);
     }
     const std::string body = writer.Finish();
-    auto frames = DecodeChunkBatch(AsBytes(body), {});
-    REQUIRE(frames.ok());
-    REQUIRE(ingest->Accept(*frames).ok());
+    REQUIRE(ingest->Accept(test::Frames(body)).ok());
     return ids;
   }
 
   Result<CommitOutcome> Commit(const std::vector<std::pair<ChunkId, std::uint32_t>>& chunks) {
-    Manifest m;
-    m.snapshot_id = "0000000000000000";
-    m.name = "vol";
-    TreeEntry e;
-    e.path = "f";
-    e.type = EntryType::kFile;
-    e.mode = 0644;
-    for (const auto& [id, len] : chunks) {
-      e.content.push_back(ChunkSlice{id, 0, len});
-      e.size += len;
-    }
-    m.entries.push_back(e);
-    return ingest->Commit(std::move(m), "edge");
+    return ingest->Commit(test::OneFileManifest(chunks), "edge");
   }
 
   Result<GcReport> Gc() {
@@ -97,7 +57,7 @@ TEST_CASE("IngestGcEnvironment: a chunk uploaded but not yet committed is never 
   // agent's commit never comes -- two chunk files with no catalog row.
   const std::vector<ChunkId> xy = f.Upload({x, y});
   REQUIRE(f.store().CommitChunks().ok());
-  f.Restart();
+  f.Reopen();
   // After it: the agent resumes, sends X again (the file is there already)
   // and Z (a temporary until the commit).
   const ChunkId x_id = f.Upload({x}).front();
