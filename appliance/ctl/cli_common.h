@@ -68,5 +68,6 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
 // Remote mode: peer token create, peer list, peer revoke (cmd_peer.cc).
 void RegisterPeerCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterTargetCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 }  // namespace cairn::ctl

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   RegisterRemoteCommands(app, reg, env);
   RegisterPeerCommands(app, reg, env);
   RegisterTargetCommands(app, reg, env);
+  RegisterJobCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
