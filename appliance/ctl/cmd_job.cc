@@ -17,18 +17,19 @@ void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment&
   CLI::App* job = app.add_subcommand("job", "maintenance jobs on the appliance (remote)");
   job->require_subcommand(1);
 
-  Remote(job->add_subcommand("list", "recent jobs, newest first, with live progress"), reg, env,
-         [](AdminClient& c) { return c.Get("/v1/jobs"); },
-         [](const json& j) {
-           std::printf("%-8s  %-8s  %-10s  %-19s  %8s  %s\n", "ID", "KIND", "STATE", "STARTED",
-                       "SECONDS", "PROGRESS");
-           for (const json& job : List(j, "jobs")) {
-             std::printf("%-8s  %-8s  %-10s  %-19s  %8.1f  %s\n", Str(job, "id").c_str(),
-                         Str(job, "kind").c_str(), Str(job, "state").c_str(),
-                         Str(job, "started").c_str(), Real(job, "elapsed_seconds"),
-                         JobProgressText(job).c_str());
-           }
-         });
+  Remote(
+      job->add_subcommand("list", "recent jobs, newest first, with live progress"), reg, env,
+      [](AdminClient& c) { return c.Get("/v1/jobs"); },
+      [](const json& j) {
+        std::printf("%-8s  %-8s  %-10s  %-19s  %8s  %s\n", "ID", "KIND", "STATE", "STARTED",
+                    "SECONDS", "PROGRESS");
+        for (const json& job : List(j, "jobs")) {
+          std::printf("%-8s  %-8s  %-10s  %-19s  %8.1f  %s\n", Str(job, "id").c_str(),
+                      Str(job, "kind").c_str(), Str(job, "state").c_str(),
+                      Str(job, "started").c_str(), Real(job, "elapsed_seconds"),
+                      JobProgressText(job).c_str());
+        }
+      });
 
   CLI::App* show = job->add_subcommand("show", "one job: state, progress, result or error");
   struct ShowFlags {
@@ -46,8 +47,8 @@ void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment&
     reg.runner = [flags] {
       auto client = AdminClient::Connect(flags->remote);
       if (!client.ok()) return Fail(client.error());
-      auto j = flags->wait ? WaitForJob(**client, flags->id)
-                           : (*client)->Get("/v1/jobs/" + flags->id);
+      auto j =
+          flags->wait ? WaitForJob(**client, flags->id) : (*client)->Get("/v1/jobs/" + flags->id);
       if (!j.ok()) return Fail(j.error());
       if (flags->json) {
         std::printf("%s\n", j->dump(2).c_str());

@@ -44,8 +44,8 @@ int RunLocal(const VerifyFlags& flags, const Environment& env) {
   options.unverified_days = flags.unverified_days;
   JobProgress progress;
   ProgressLine line(progress, [](const JobProgress& p, double secs) {
-    std::string text = "verify  " + std::to_string(p.chunks_done.load()) + " chunks  " +
-                       HumanBytes(p.bytes_done);
+    std::string text =
+        "verify  " + std::to_string(p.chunks_done.load()) + " chunks  " + HumanBytes(p.bytes_done);
     if (p.bytes_total > 0) text += " of " + HumanBytes(p.bytes_total);
     return text + "  " + HumanRate(p.bytes_done, secs) + "  " + std::to_string(p.problems.load()) +
            " damaged";

@@ -62,9 +62,8 @@ Result<json> WaitForJob(AdminClient& client, const std::string& id) {
 
 void PrintJob(const json& job) {
   std::printf("job %s  %s  %s  (by %s, started %s, %.1f s)\n", Str(job, "id").c_str(),
-              Str(job, "kind").c_str(), Str(job, "state").c_str(),
-              Str(job, "requested_by").c_str(), Str(job, "started").c_str(),
-              Real(job, "elapsed_seconds"));
+              Str(job, "kind").c_str(), Str(job, "state").c_str(), Str(job, "requested_by").c_str(),
+              Str(job, "started").c_str(), Real(job, "elapsed_seconds"));
   std::printf("progress: %s\n", JobProgressText(job).c_str());
   if (!Str(job, "error").empty()) std::printf("error: %s\n", Str(job, "error").c_str());
   const json result = job.contains("result") ? job["result"] : json::object();

@@ -74,8 +74,8 @@ void HealChunk(Store& store, ChunkReader& reader, ChunkHealSource& heal, Scrubbe
     // lies, or holds another store's chunk, stops here.
     auto proven = reader.Open(id, sealed);
     if (!proven.ok()) {
-      c.heal_attempts.push_back(name + ": refused, its copy does not prove: " +
-                                proven.error().ToString());
+      c.heal_attempts.push_back(name +
+                                ": refused, its copy does not prove: " + proven.error().ToString());
       continue;
     }
     auto written = store.WriteChunk(id, sealed);
@@ -138,9 +138,8 @@ std::vector<SnapshotCheck> SnapshotChecks(const SnapshotNames& readable,
         check.detail = std::to_string(t.damaged) + " damaged chunks healed from " + from;
       } else {
         check.state = "damaged";
-        check.detail = std::to_string(t.damaged - t.healed) + " of " +
-                       std::to_string(t.damaged) + " damaged chunks not healed (" +
-                       t.first_problem.substr(0, 200) + ")";
+        check.detail = std::to_string(t.damaged - t.healed) + " of " + std::to_string(t.damaged) +
+                       " damaged chunks not healed (" + t.first_problem.substr(0, 200) + ")";
       }
     }
     out.push_back(std::move(check));
@@ -152,8 +151,9 @@ std::vector<SnapshotCheck> SnapshotChecks(const SnapshotNames& readable,
     if (ok_ids.contains(snap.id)) continue;
     for (const std::string& m : report.damaged_manifests) {
       if (m.starts_with(snap.name + "/" + snap.id + ": ")) {
-        out.push_back(SnapshotCheck{snap.id, "damaged", 0, 0,
-                                    "manifest: " + m.substr(snap.name.size() + snap.id.size() + 3)});
+        out.push_back(
+            SnapshotCheck{snap.id, "damaged", 0, 0,
+                          "manifest: " + m.substr(snap.name.size() + snap.id.size() + 3)});
         break;
       }
     }
@@ -225,9 +225,8 @@ Result<ScrubReport> RunScrub(Store& store, const WithCatalogFn& with_catalog,
       c.heal_attempts.push_back("not quarantined: " + moved.error().ToString());
     } else {
       c.quarantined_as = *moved;
-      s = with_catalog([&](Catalog& catalog) {
-        return RecordQuarantine(catalog, id, now, problem, *moved);
-      });
+      s = with_catalog(
+          [&](Catalog& catalog) { return RecordQuarantine(catalog, id, now, problem, *moved); });
       if (!s.ok()) return s.WithContext("scrub: record quarantine of chunk " + id.Hex());
       quarantined.insert(id);
       if (options.on_quarantined) options.on_quarantined(id);
@@ -257,9 +256,9 @@ Result<ScrubReport> RunScrub(Store& store, const WithCatalogFn& with_catalog,
     if (quarantined.contains(id)) unquarantine.push_back(id);
   }
   for (std::size_t at = 0; at < sound.size() && s.ok(); at += kMarkBatch) {
-    std::vector<ChunkId> batch(sound.begin() + static_cast<std::ptrdiff_t>(at),
-                               sound.begin() + static_cast<std::ptrdiff_t>(
-                                                   std::min(sound.size(), at + kMarkBatch)));
+    std::vector<ChunkId> batch(
+        sound.begin() + static_cast<std::ptrdiff_t>(at),
+        sound.begin() + static_cast<std::ptrdiff_t>(std::min(sound.size(), at + kMarkBatch)));
     s = with_catalog([&](Catalog& catalog) { return catalog.MarkVerified(batch, now); });
   }
   const std::vector<SnapshotCheck> checks =

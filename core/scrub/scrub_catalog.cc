@@ -26,7 +26,8 @@ Result<ChunkVerifyStates> LoadChunkVerifyStates(Catalog& catalog) {
 
 Result<ChunkIdSet> QuarantinedChunkIds(Catalog& catalog) {
   SqliteDb& db = catalog.db();
-  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt, db.Prepare("SELECT chunk_id FROM quarantined_chunks"));
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                         db.Prepare("SELECT chunk_id FROM quarantined_chunks"));
   ChunkIdSet out;
   for (;;) {
     CAIRN_ASSIGN_OR_RETURN(bool row, stmt.Step());

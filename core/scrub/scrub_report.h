@@ -16,9 +16,9 @@
 namespace cairn {
 
 struct ScrubbedChunk {
-  DamagedChunk damage;             // id, problem, and the snapshots/files using it
-  std::string quarantined_as;      // path under <store>/quarantine/; "" when it was missing
-  std::string healed_from;         // the source whose copy was proven and stored; "" if none
+  DamagedChunk damage;         // id, problem, and the snapshots/files using it
+  std::string quarantined_as;  // path under <store>/quarantine/; "" when it was missing
+  std::string healed_from;     // the source whose copy was proven and stored; "" if none
   std::vector<std::string> heal_attempts;  // "<source>: <why not>" per source that did not heal
   bool healed() const { return !healed_from.empty(); }
 };
@@ -27,9 +27,9 @@ struct ScrubReport {
   std::uint64_t snapshots = 0;
   std::uint64_t chunks_referenced = 0;  // distinct chunks the readable manifests name
   std::uint64_t chunks_checked = 0;
-  std::uint64_t chunks_skipped = 0;     // verified recently (unverified_days)
-  std::uint64_t bytes_checked = 0;      // plaintext bytes proven sound
-  std::vector<ScrubbedChunk> damaged;   // in id order
+  std::uint64_t chunks_skipped = 0;            // verified recently (unverified_days)
+  std::uint64_t bytes_checked = 0;             // plaintext bytes proven sound
+  std::vector<ScrubbedChunk> damaged;          // in id order
   std::vector<std::string> damaged_manifests;  // "name/id: problem"
   std::uint64_t healed = 0;
   std::int64_t started_unix_ns = 0;

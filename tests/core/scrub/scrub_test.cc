@@ -2,8 +2,9 @@
 // quarantined, attributed to their snapshots and files, and healed from a
 // replica whose copy proves -- never from one whose copy does not; and the
 // "not verified for N days" selection.
-#include <catch2/catch.hpp>
+#include "core/scrub/scrub.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 
@@ -12,7 +13,6 @@
 #include "core/catalog/sqlite_statement.h"
 #include "core/engine/verify.h"
 #include "core/scrub/quarantine.h"
-#include "core/scrub/scrub.h"
 #include "core/scrub/scrub_catalog.h"
 #include "sync/engine/replica_chunk_source.h"
 #include "sync/target/directory_target.h"
@@ -121,9 +121,10 @@ std::size_t QuarantineRows(Store& store) {
   return ids->size();
 }
 
-TEST_CASE("Scrub: flipped, truncated and deleted chunks are found, quarantined, named and healed "
-          "from a replica",
-          "[integration][scrub]") {
+TEST_CASE(
+    "Scrub: flipped, truncated and deleted chunks are found, quarantined, named and healed "
+    "from a replica",
+    "[integration][scrub]") {
   ScrubFixture f;
   const fs::path src_a = f.Source("a", 1);
   const fs::path src_b = f.Source("b", 20);
@@ -143,8 +144,8 @@ TEST_CASE("Scrub: flipped, truncated and deleted chunks are found, quarantined, 
   ScrubOptions options;
   options.on_quarantined = [&](const ChunkId& id) { forgotten.push_back(id); };
   JobProgress progress;
-  auto report = RunScrub(*f.store, DirectCatalogAccess(f.store->catalog()), options, &replicas,
-                         &progress);
+  auto report =
+      RunScrub(*f.store, DirectCatalogAccess(f.store->catalog()), options, &replicas, &progress);
   REQUIRE(report.ok());
   CHECK(report->snapshots == 2);
   CHECK(report->chunks_checked == report->chunks_referenced);
@@ -331,8 +332,8 @@ TEST_CASE("Scrub: unverified_days checks only chunks not verified for that long"
   FlipByte(f.store->ChunkPath(old_chunks[0]), 60);
   // And make another old chunk's last verification 10 days old.
   {
-    auto stmt = f.store->catalog().db().Prepare(
-        "UPDATE chunks SET verified_unix_ns = ?1 WHERE id = ?2");
+    auto stmt =
+        f.store->catalog().db().Prepare("UPDATE chunks SET verified_unix_ns = ?1 WHERE id = ?2");
     REQUIRE(stmt.ok());
     REQUIRE(stmt->BindInt64(1, clock.NowUnixNanos() - 10 * day).ok());
     REQUIRE(stmt->BindBlob(2, old_chunks[1].bytes).ok());
