@@ -2,24 +2,47 @@
 
 #include "core/catalog/sqlite_db.h"
 #include "core/catalog/sqlite_statement.h"
+#include "core/catalog/transaction.h"
 
 namespace cairn {
 
 Result<ChunkRowOutcome> DeleteChunkRowIfUnreferenced(Catalog& catalog, const ChunkId& id) {
+  CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkRowOutcome> outcomes,
+                         DeleteChunkRowsIfUnreferenced(catalog, {id}));
+  return outcomes.front();
+}
+
+Result<std::vector<ChunkRowOutcome>> DeleteChunkRowsIfUnreferenced(
+    Catalog& catalog, const std::vector<ChunkId>& ids) {
   SqliteDb& db = catalog.db();
-  auto outcome = [&]() -> Result<ChunkRowOutcome> {
+  auto outcomes = [&]() -> Result<std::vector<ChunkRowOutcome>> {
+    CAIRN_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db));
     CAIRN_ASSIGN_OR_RETURN(SqliteStatement remove,
                            db.Prepare("DELETE FROM chunks WHERE id = ?1 AND refcount = 0"));
-    CAIRN_RETURN_IF_ERROR(remove.BindBlob(1, id.bytes));
-    CAIRN_RETURN_IF_ERROR(remove.Run());
-    if (db.changes() == 1) return ChunkRowOutcome::kDeleted;
     CAIRN_ASSIGN_OR_RETURN(SqliteStatement find, db.Prepare("SELECT 1 FROM chunks WHERE id = ?1"));
-    CAIRN_RETURN_IF_ERROR(find.BindBlob(1, id.bytes));
-    CAIRN_ASSIGN_OR_RETURN(bool found, find.Step());
-    return found ? ChunkRowOutcome::kReferenced : ChunkRowOutcome::kAbsent;
+    std::vector<ChunkRowOutcome> out;
+    out.reserve(ids.size());
+    for (const ChunkId& id : ids) {
+      CAIRN_RETURN_IF_ERROR(remove.BindBlob(1, id.bytes));
+      CAIRN_RETURN_IF_ERROR(remove.Run());
+      if (db.changes() == 1) {
+        out.push_back(ChunkRowOutcome::kDeleted);
+        continue;
+      }
+      CAIRN_RETURN_IF_ERROR(find.BindBlob(1, id.bytes));
+      CAIRN_ASSIGN_OR_RETURN(bool found, find.Step());
+      find.Reset();
+      out.push_back(found ? ChunkRowOutcome::kReferenced : ChunkRowOutcome::kAbsent);
+    }
+    CAIRN_RETURN_IF_ERROR(tx.Commit());
+    return out;
   }();
-  if (!outcome.ok()) return outcome.error().WithContext("gc: catalog row of chunk " + id.Hex());
-  return outcome;
+  if (!outcomes.ok()) {
+    return outcomes.error().WithContext(
+        ids.size() == 1 ? "gc: catalog row of chunk " + ids.front().Hex()
+                        : "gc: catalog rows of " + std::to_string(ids.size()) + " chunks");
+  }
+  return outcomes;
 }
 
 Result<std::vector<ChunkId>> UnreferencedChunkRows(Catalog& catalog) {
