@@ -60,6 +60,7 @@ void RegisterBackupCommand(CLI::App& app, CommandRegistry& reg, const Environmen
 void RegisterSnapshotsCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterRestoreCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterVerifyCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterGcCommand(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterKeyCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterCatalogCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterReplicaCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);

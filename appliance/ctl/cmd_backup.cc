@@ -10,6 +10,7 @@
 #include "core/engine/backup.h"
 #include "core/engine/directory_source.h"
 #include "core/engine/tar_stream_source.h"
+#include "core/store/store_lock.h"
 
 namespace cairn::ctl {
 
@@ -35,6 +36,14 @@ void RegisterBackupCommand(CLI::App& app, CommandRegistry& reg, const Environmen
     reg.runner = [flags, &env] {
       auto store = OpenStore(flags->store, env);
       if (!store.ok()) return Fail(store.error());
+      // Shared: backups run side by side, never beside a local GC.
+      auto lock = StoreLock::TryAcquire((*store)->dir(), StoreLockMode::kShared);
+      if (!lock.ok() && lock.error().retryable()) {
+        std::fprintf(stderr, "cairnctl: waiting for garbage collection to finish (%s)\n",
+                     lock.error().message().c_str());
+        lock = StoreLock::Acquire((*store)->dir(), StoreLockMode::kShared);
+      }
+      if (!lock.ok()) return Fail(lock.error());
       std::unique_ptr<EntrySource> source;
       if (flags->source == "-") {
         auto s = TarStreamSource::Open(STDIN_FILENO);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   RegisterSnapshotsCommand(app, reg, env);
   RegisterRestoreCommand(app, reg, env);
   RegisterVerifyCommand(app, reg, env);
+  RegisterGcCommand(app, reg, env);
   RegisterKeyCommands(app, reg, env);
   RegisterCatalogCommands(app, reg, env);
   RegisterReplicaCommands(app, reg, env);
