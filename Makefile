@@ -4,14 +4,17 @@
 #   make test    deps + build + the whole ctest suite, then again under ASan+UBSan
 #   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
 #   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
+#   make fuzz    libFuzzer targets (clang, ASan+UBSan) in build-fuzz-clang/, each run FUZZ_SECONDS
 #   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset; agent vs local; ingest load;
 #                replication to S3 and to a second appliance vs restic->S3 and borg+rclone
 JOBS ?= 2
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_TIMEOUT ?= 900
+FUZZ_BUILD ?= build-fuzz-clang
+FUZZ_SECONDS ?= 60
 
-.PHONY: deps build test test-release test-asan demo demo-local bench clean format
+.PHONY: deps build test test-release test-asan fuzz demo demo-local bench clean format
 
 deps:
 	bash scripts/deps.sh
@@ -35,6 +38,10 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 
 test: test-release test-asan
 
+# Fails if any target crashes; inputs in $(FUZZ_BUILD)/fuzz-artifacts/ (tests/fuzz/README.md).
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD)
+
 demo: build
 	bash scripts/demo.sh $(BUILD)
 
@@ -50,4 +57,4 @@ format:
 	find core appliance tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

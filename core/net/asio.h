@@ -6,6 +6,14 @@
 
 #include <utility>  // must precede Asio (see above)
 
+// Boost 1.74 turns co_await support on for GCC and MSVC only; clang 14 has
+// C++20 coroutines too (libstdc++'s <coroutine>), and the fuzz build
+// (tests/fuzz) compiles this header with it.
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(BOOST_ASIO_HAS_CO_AWAIT)
+#define BOOST_ASIO_HAS_CO_AWAIT 1
+#define BOOST_ASIO_HAS_STD_COROUTINE 1
+#endif
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
