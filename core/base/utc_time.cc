@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <ctime>
+#include <limits>
 
 namespace cairn {
 
@@ -47,8 +48,8 @@ Result<std::int64_t> ParseUtc(std::string_view text) {
       return bad();
     }
   }
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 59) {
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 59) {
     return bad();
   }
   std::tm tm{};
@@ -62,6 +63,11 @@ Result<std::int64_t> ParseUtc(std::string_view text) {
   // timegm normalises 31 February into March; a date that moved was not real.
   if (t == static_cast<std::time_t>(-1) || tm.tm_mday != day || tm.tm_mon != month - 1) {
     return bad();
+  }
+  // Nanoseconds in an int64 end in April 2262; a later date would overflow.
+  if (t > std::numeric_limits<std::int64_t>::max() / kNanosPerSecond) {
+    return Status::InvalidArgument("time '" + std::string(text) +
+                                   "' is later than 2262-04-11, the last date Cairn can represent");
   }
   return static_cast<std::int64_t>(t) * kNanosPerSecond;
 }
