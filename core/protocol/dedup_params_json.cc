@@ -1,6 +1,7 @@
 #include "core/protocol/dedup_params_json.h"
 
 #include "core/base/bytes.h"
+#include "core/tree/json_integer.h"
 #include "core/tree/tree_entry.h"
 
 namespace cairn {
@@ -28,11 +29,11 @@ Result<DedupParams> DedupParamsFromJson(const nlohmann::json& j) {
   DedupParams p;
   try {
     const auto& c = j.at("chunker");
-    p.chunker.min_size = c.at("min_size").get<std::uint32_t>();
-    p.chunker.avg_size = c.at("avg_size").get<std::uint32_t>();
-    p.chunker.max_size = c.at("max_size").get<std::uint32_t>();
-    p.pack_below = j.at("pack_below").get<std::uint32_t>();
-    p.zstd_level = j.at("zstd_level").get<int>();
+    p.chunker.min_size = JsonInteger<std::uint32_t>(c.at("min_size"));
+    p.chunker.avg_size = JsonInteger<std::uint32_t>(c.at("avg_size"));
+    p.chunker.max_size = JsonInteger<std::uint32_t>(c.at("max_size"));
+    p.pack_below = JsonInteger<std::uint32_t>(j.at("pack_below"));
+    p.zstd_level = JsonInteger<int>(j.at("zstd_level"));
     auto key = Base64Decode(j.at("id_key").get<std::string>());
     if (!key || key->size() != SecretKey::kSize) return bad("id_key is not 32 bytes of base64");
     p.id_key = KeyFromBytes<IdKey>(*key);

@@ -1,6 +1,7 @@
 #include "core/protocol/snapshot_json.h"
 
 #include "core/base/utc_time.h"
+#include "core/tree/json_integer.h"
 
 namespace cairn {
 
@@ -36,18 +37,18 @@ Result<SnapshotRecord> SnapshotRecordFromJson(const nlohmann::json& j) {
     s.id = j.at("id").get<std::string>();
     s.name = j.at("name").get<std::string>();
     s.cluster = j.value("cluster", "");
-    s.created_unix_ns = j.at("created_unix_ns").get<std::int64_t>();
+    s.created_unix_ns = JsonInteger<std::int64_t>(j.at("created_unix_ns"));
     s.hostname = j.value("hostname", "");
     s.source = j.value("source", "");
-    s.file_count = j.value("files", std::uint64_t{0});
-    s.dir_count = j.value("directories", std::uint64_t{0});
-    s.bytes_read = j.value("bytes", std::uint64_t{0});
-    s.bytes_new = j.value("bytes_new", std::uint64_t{0});
-    s.bytes_stored = j.value("bytes_stored", std::uint64_t{0});
-    s.chunk_count = j.value("chunks", std::uint64_t{0});
-    s.manifest_bytes = j.value("manifest_bytes", std::uint64_t{0});
+    s.file_count = JsonIntegerOr<std::uint64_t>(j, "files", 0);
+    s.dir_count = JsonIntegerOr<std::uint64_t>(j, "directories", 0);
+    s.bytes_read = JsonIntegerOr<std::uint64_t>(j, "bytes", 0);
+    s.bytes_new = JsonIntegerOr<std::uint64_t>(j, "bytes_new", 0);
+    s.bytes_stored = JsonIntegerOr<std::uint64_t>(j, "bytes_stored", 0);
+    s.chunk_count = JsonIntegerOr<std::uint64_t>(j, "chunks", 0);
+    s.manifest_bytes = JsonIntegerOr<std::uint64_t>(j, "manifest_bytes", 0);
     s.tags = j.value("tags", std::vector<std::string>{});
-    s.lock_until_unix_ns = j.value("lock_until_unix_ns", std::int64_t{0});
+    s.lock_until_unix_ns = JsonIntegerOr<std::int64_t>(j, "lock_until_unix_ns", 0);
   } catch (const nlohmann::json::exception& e) {
     // The one place a malformed listing from a server becomes a Status.
     return Status::InvalidArgument(std::string("snapshot object is malformed: ") + e.what());

@@ -4,6 +4,8 @@
 #include <optional>
 #include <vector>
 
+#include "core/tree/json_integer.h"
+
 namespace cairn {
 
 using nlohmann::json;
@@ -26,17 +28,17 @@ json FiguresToJson(const BackupFigures& f) {
 
 BackupFigures FiguresFromJson(const json& j) {
   BackupFigures f;
-  f.files = j.value("files", 0ull);
-  f.directories = j.value("directories", 0ull);
-  f.other_entries = j.value("other_entries", 0ull);
-  f.bytes_read = j.value("bytes_read", 0ull);
-  f.bytes_logical = j.value("bytes_logical", 0ull);
-  f.bytes_new = j.value("bytes_new", 0ull);
-  f.bytes_stored = j.value("bytes_stored", 0ull);
-  f.chunks_new = j.value("chunks_new", 0ull);
-  f.chunks_referenced = j.value("chunks_referenced", 0ull);
-  f.files_unchanged = j.value("files_unchanged", 0ull);
-  f.duration_ns = j.value("duration_ns", 0ll);
+  f.files = JsonIntegerOr<std::uint64_t>(j, "files", 0);
+  f.directories = JsonIntegerOr<std::uint64_t>(j, "directories", 0);
+  f.other_entries = JsonIntegerOr<std::uint64_t>(j, "other_entries", 0);
+  f.bytes_read = JsonIntegerOr<std::uint64_t>(j, "bytes_read", 0);
+  f.bytes_logical = JsonIntegerOr<std::uint64_t>(j, "bytes_logical", 0);
+  f.bytes_new = JsonIntegerOr<std::uint64_t>(j, "bytes_new", 0);
+  f.bytes_stored = JsonIntegerOr<std::uint64_t>(j, "bytes_stored", 0);
+  f.chunks_new = JsonIntegerOr<std::uint64_t>(j, "chunks_new", 0);
+  f.chunks_referenced = JsonIntegerOr<std::uint64_t>(j, "chunks_referenced", 0);
+  f.files_unchanged = JsonIntegerOr<std::uint64_t>(j, "files_unchanged", 0);
+  f.duration_ns = JsonIntegerOr<std::int64_t>(j, "duration_ns", 0);
   return f;
 }
 
@@ -258,7 +260,7 @@ Result<Manifest> Manifest::Parse(ByteSpan bytes) {
     if (j.value("format", "") != "cairn-snapshot") {
       return Status::Corruption("snapshot manifest has no 'cairn-snapshot' format marker");
     }
-    int version = j.at("version").get<int>();
+    int version = JsonInteger<int>(j.at("version"));
     if (version != kFormatVersion) {
       return Status::InvalidArgument("snapshot manifest format v" + std::to_string(version) +
                                      " is not supported by this cairn (knows v" +
@@ -270,12 +272,12 @@ Result<Manifest> Manifest::Parse(ByteSpan bytes) {
     CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(m.name));
     m.cluster = j.value("cluster", "");
     if (!m.cluster.empty()) CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(m.cluster));
-    m.created_unix_ns = j.at("created_unix_ns").get<std::int64_t>();
+    m.created_unix_ns = JsonInteger<std::int64_t>(j.at("created_unix_ns"));
     m.hostname = j.value("hostname", "");
     m.source = j.value("source", "");
     m.tags = j.value("tags", std::vector<std::string>{});
     m.parent_id = j.value("parent_id", "");
-    m.lock_until_unix_ns = j.value("lock_until_unix_ns", std::int64_t{0});
+    m.lock_until_unix_ns = JsonIntegerOr<std::int64_t>(j, "lock_until_unix_ns", 0);
     if (m.lock_until_unix_ns < 0) {
       return Status::Corruption("snapshot manifest has a negative lock_until_unix_ns");
     }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/base/dns_label.h"
+#include "core/tree/json_integer.h"
 
 namespace cairn {
 namespace {
@@ -34,7 +35,11 @@ template <typename T>
 Status Take(const json& j, const char* key, T& out) {
   if (!j.contains(key)) return Status::Ok();
   try {
-    out = j.at(key).get<T>();
+    if constexpr (std::integral<T> && !std::same_as<T, bool>) {
+      out = JsonInteger<T>(j.at(key));  // get<T>() would cast 1e300 (undefined)
+    } else {
+      out = j.at(key).get<T>();
+    }
   } catch (const json::exception&) {
     return Status::InvalidArgument(std::string("target spec: \"") + key + "\" has the wrong type");
   }

@@ -5,6 +5,7 @@
 #include "core/chunking/chunker.h"
 #include "core/crypto/random.h"
 #include "core/protocol/dedup_params_json.h"
+#include "core/protocol/snapshot_json.h"
 
 namespace cairn {
 namespace {
@@ -113,6 +114,37 @@ TEST_CASE("DedupParams: JSON round trip keeps keys and table; bad input is refus
   j = DedupParamsToJson(p);
   j.erase("gear_table");
   CHECK_FALSE(DedupParamsFromJson(j).ok());
+}
+
+TEST_CASE("DedupParams and SnapshotRecord: numbers must be integers in range, never cast",
+          "[unit][protocol]") {
+  // Found by tests/fuzz/protocol_fuzz: a min_size of 6.8e126 was cast to a
+  // uint32 (undefined behaviour); 2^32 + 1000 was truncated to 1000.
+  DedupParams p;
+  p.pack_below = 1000;
+  for (const nlohmann::json& bad : {nlohmann::json(6.8e126), nlohmann::json(65536.5),
+                                    nlohmann::json(4294967296ull + 1000), nlohmann::json(-1)}) {
+    INFO(bad.dump());
+    auto j = DedupParamsToJson(p);
+    j["pack_below"] = bad;
+    CHECK_FALSE(DedupParamsFromJson(j).ok());
+    j = DedupParamsToJson(p);
+    j["chunker"]["min_size"] = bad;
+    CHECK_FALSE(DedupParamsFromJson(j).ok());
+  }
+  SnapshotRecord r;
+  r.id = "0011223344556677";
+  r.name = "web";
+  r.file_count = 3;
+  REQUIRE(SnapshotRecordFromJson(SnapshotRecordToJson(r)).ok());
+  for (const char* key : {"created_unix_ns", "files", "lock_until_unix_ns"}) {
+    INFO(key);
+    auto j = SnapshotRecordToJson(r);
+    j[key] = 2.5;
+    CHECK_FALSE(SnapshotRecordFromJson(j).ok());
+    j[key] = 1e300;
+    CHECK_FALSE(SnapshotRecordFromJson(j).ok());
+  }
 }
 
 }  // namespace

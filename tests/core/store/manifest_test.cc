@@ -72,5 +72,28 @@ TEST_CASE("Manifest: a version from the future is refused naming both versions",
   CHECK(Manifest::Parse(AsBytes("not json")).error().IsCorruption());
 }
 
+TEST_CASE("Manifest: header numbers must be integers of their field's range, never cast",
+          "[unit]") {
+  // Found by tests/fuzz/manifest_fuzz: 1.7e22 as created_unix_ns was cast to
+  // an int64 (undefined behaviour), 1.5 files truncated to 1.
+  const std::string head =
+      R"({"format":"cairn-snapshot","version":1,"snapshot_id":"0011223344556677","name":"web",)";
+  for (const char* tail :
+       {R"("created_unix_ns":1.7e22,"entries":[]})",
+        R"("created_unix_ns":1,"figures":{"files":1.5},"entries":[]})",
+        R"("created_unix_ns":1,"figures":{"bytes_read":-1},"entries":[]})",
+        R"("created_unix_ns":1,"lock_until_unix_ns":99999999999999999999,"entries":[]})"}) {
+    INFO(tail);
+    auto r = Manifest::Parse(AsBytes(head + tail));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().IsCorruption());
+    CHECK(r.error().message().find("expected an integer") != std::string::npos);
+  }
+  auto ok = Manifest::Parse(AsBytes(head + R"("created_unix_ns":-5,"figures":{"files":3},"entries":[]})"));
+  REQUIRE(ok.ok());
+  CHECK(ok->created_unix_ns == -5);
+  CHECK(ok->figures.files == 3);
+}
+
 }  // namespace
 }  // namespace cairn

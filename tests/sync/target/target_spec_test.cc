@@ -52,7 +52,7 @@ TEST_CASE("TargetSpec: invalid settings are refused naming the field", "[unit]")
 }
 
 TEST_CASE(
-    "TargetSpec: a stored spec with the former object_lock_days still loads; the field is "
+    "TargetSpec: a stored spec with the former object_lock_days still loads, the field is "
     "ignored, named as obsolete and not written back",
     "[unit]") {
   nlohmann::json j = S3Spec().ToJson();
@@ -71,6 +71,24 @@ TEST_CASE(
   obsolete.clear();
   REQUIRE(TargetSpec::FromJson(S3Spec().ToJson(), &obsolete).ok());
   CHECK(obsolete.empty());
+}
+
+TEST_CASE("TargetSpec: numbers must be integers in their field's range, never cast", "[unit]") {
+  // Found by tests/fuzz/target_spec_fuzz: "streams": 1e300 was cast to an
+  // int (undefined behaviour); 2.5 bytes/s was truncated to 2.
+  for (const char* key : {"bandwidth_limit", "streams", "rpo_budget_s", "probe_interval_s"}) {
+    for (const nlohmann::json& bad : {nlohmann::json(1e300), nlohmann::json(2.5)}) {
+      nlohmann::json j = S3Spec().ToJson();
+      j["policy"][key] = bad;
+      INFO(j.dump());
+      auto r = TargetSpec::FromJson(j);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error().message().find(key) != std::string::npos);
+    }
+  }
+  nlohmann::json j = S3Spec().ToJson();
+  j["s3"]["part_size"] = 18446744073709551616.0;  // past uint64
+  CHECK_FALSE(TargetSpec::FromJson(j).ok());
 }
 
 TEST_CASE("TimeWindow: parses HH:MM-HH:MM and wraps past midnight", "[unit]") {
