@@ -106,7 +106,7 @@ TEST_CASE("ReplicationService: a synchronous target confirms a snapshot, or fall
 
 TEST_CASE(
     "ReplicationService: a lock extended on a replicated snapshot is pending work until the "
-    "target's copy carries it; it is not part of the RPO",
+    "target's copy carries it, and it is not part of the RPO",
     "[integration]") {
   ReplicationFixture f;
   const std::string id = f.BackupFiles("web", 1, 200'000, 1);

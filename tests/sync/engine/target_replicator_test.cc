@@ -219,7 +219,7 @@ std::int64_t NowSeconds() { return DefaultClock().NowUnixNanos() / kNanosPerSeco
 
 TEST_CASE(
     "TargetReplicator: a locked snapshot's manifest and every chunk carry its lock as "
-    "retain-until; an unlocked snapshot's carry none",
+    "retain-until, an unlocked snapshot's carry none",
     "[integration]") {
   ReplicationFixture f;
   const std::string unlocked = f.BackupFiles("web", 2, 300'000, 1);

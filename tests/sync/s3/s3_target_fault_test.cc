@@ -125,7 +125,7 @@ TEST_CASE("S3Target: a listing that repeats its continuation token is refused, n
   CHECK(server.requests().size() == 2);
 }
 
-TEST_CASE("S3Target: an error body over 64 KiB is not read; the HTTP status decides",
+TEST_CASE("S3Target: an error body over 64 KiB is not read, the HTTP status decides",
           "[integration][s3]") {
   ScriptedS3Server server(
       [](const std::string&, const std::string&) { return Xml(503, std::string(1 << 20, 'x')); });
@@ -176,7 +176,7 @@ TEST_CASE("S3Target: ExtendRetention sets the date on the current version with P
 
 TEST_CASE(
     "S3Target: ExtendRetention to an earlier date than the version holds is refused by S3 "
-    "and is no failure; refused otherwise, it is",
+    "and is no failure, any other refusal is",
     "[integration][s3]") {
   TempDir dir;
   const std::int64_t until = NowUnix() + 86'400;
