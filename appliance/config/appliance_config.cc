@@ -17,7 +17,7 @@
 // other toml++ call used here (as_*, value, iteration, source) does not throw.
 #include <toml++/toml.h>
 
-#include "appliance/config/duration.h"
+#include "core/base/duration.h"
 
 namespace cairn {
 namespace {

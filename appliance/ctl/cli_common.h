@@ -70,5 +70,6 @@ void RegisterRemoteCommands(CLI::App& app, CommandRegistry& reg, const Environme
 void RegisterPeerCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterTargetCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
+void RegisterRetentionCommands(CLI::App& app, CommandRegistry& reg, const Environment& env);
 
 }  // namespace cairn::ctl

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   RegisterPeerCommands(app, reg, env);
   RegisterTargetCommands(app, reg, env);
   RegisterJobCommands(app, reg, env);
+  RegisterRetentionCommands(app, reg, env);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

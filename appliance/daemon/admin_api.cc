@@ -2,8 +2,10 @@
 
 #include <map>
 
-#include "appliance/config/duration.h"
+#include "core/base/duration.h"
+#include "appliance/daemon/jobs_api.h"
 #include "appliance/daemon/replica_api.h"
+#include "appliance/daemon/retention_api.h"
 #include "appliance/daemon/schedules_api.h"
 #include "appliance/daemon/targets_api.h"
 #include "appliance/daemon/tar_export.h"
@@ -429,6 +431,45 @@ void AddAdminRoutes(Router& router, ApplianceServices& s) {
                      [&s](HttpRequest& req, const Caller& c) {
                        return ReadReplicaObject(req, s, c.actor());
                      }));
+  for (const auto& [kind, spec] : s.job_kinds) {
+    router.Add(verb::post, "/v1/jobs/" + kind,
+               Guarded(s, spec.permission, "job." + kind,
+                       [&s, kind = kind](HttpRequest& req, const Caller& c) {
+                         return StartJob(req, s, kind, c.actor());
+                       }));
+  }
+  router.Add(verb::get, "/v1/retention",
+             Guarded(s, Permission::kRead, "retention.list",
+                     [&s](HttpRequest& req, const Caller&) { return ListRetention(req, s); }));
+  router.Add(verb::put, "/v1/retention",
+             Guarded(s, Permission::kWriteConfig, "retention.set",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return PutRetention(req, s, c.actor());
+                     }));
+  router.Add(verb::delete_, "/v1/retention",
+             Guarded(s, Permission::kWriteConfig, "retention.remove",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return DeleteRetention(req, s, c.actor());
+                     }));
+  router.Add(verb::post, "/v1/retention/preview",
+             Guarded(s, Permission::kRead, "retention.preview",
+                     [&s](HttpRequest& req, const Caller&) { return PreviewRetention(req, s); }));
+  router.Add(verb::delete_, "/v1/snapshots/{id}",
+             Guarded(s, Permission::kWriteConfig, "snapshot.delete",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return DeleteSnapshotRoute(req, s, c.actor());
+                     }));
+  router.Add(verb::post, "/v1/snapshots/{id}/lock",
+             Guarded(s, Permission::kWriteConfig, "snapshot.lock",
+                     [&s](HttpRequest& req, const Caller& c) {
+                       return LockSnapshotRoute(req, s, c.actor());
+                     }));
+  router.Add(verb::get, "/v1/jobs",
+             Guarded(s, Permission::kRead, "jobs.list",
+                     [&s](HttpRequest&, const Caller&) { return ListJobs(s); }));
+  router.Add(verb::get, "/v1/jobs/{id}",
+             Guarded(s, Permission::kRead, "job.show",
+                     [&s](HttpRequest& req, const Caller&) { return ShowJob(req, s); }));
   router.Add(verb::get, "/v1/replicas/{peer}/keys",
              Guarded(s, Permission::kReadReplicas, "replica.list",
                      [&s](HttpRequest& req, const Caller&) { return ListReplicaKeys(req, s); }));

@@ -1,5 +1,6 @@
 #include "appliance/daemon/appliance_core.h"
 
+#include "appliance/daemon/maintenance_jobs.h"
 #include "sync/engine/open_target.h"
 
 namespace cairn {
@@ -31,6 +32,9 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::Create(const ApplianceConf
                                               core->metrics_, clock});
   core->services_->started_unix_ns = clock.NowUnixNanos();
   core->services_->replication = core->replication_.get();
+  core->jobs_ = std::make_unique<JobRunner>(clock);
+  core->services_->jobs = core->jobs_.get();
+  RegisterMaintenanceJobs(core->services_->job_kinds);
   return core;
 }
 

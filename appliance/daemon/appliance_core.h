@@ -37,6 +37,7 @@ class ApplianceCore {
   ApplianceMetrics metrics_;
   std::unique_ptr<ReplicationCatalog> replication_catalog_;
   std::unique_ptr<ReplicationService> replication_;  // declared after what it uses: destroyed first
+  std::unique_ptr<JobRunner> jobs_;  // after what jobs use: stopped first
   std::unique_ptr<ApplianceServices> services_;
 };
 

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <memory>
 
-#include "appliance/config/duration.h"
+#include "core/base/duration.h"
 #include "appliance/daemon/replica_store.h"
 #include "core/base/log.h"
 #include "core/pki/csr.h"

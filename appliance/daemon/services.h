@@ -7,11 +7,15 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "appliance/config/appliance_config.h"
 #include "appliance/daemon/chunk_access.h"
 #include "appliance/daemon/chunk_ingest.h"
+#include "appliance/daemon/job_kind.h"
+#include "appliance/daemon/job_runner.h"
 #include "appliance/daemon/metrics.h"
 #include "appliance/daemon/store_service.h"
 #include "core/pki/certificate_authority.h"
@@ -34,6 +38,10 @@ struct ApplianceServices {
   // Replication to targets (sync/); null only in tests that build services
   // by hand.
   ReplicationService* replication = nullptr;
+  // Maintenance jobs (prune, gc, verify): the runner and the kinds it can
+  // start; null/empty only in tests that build services by hand.
+  JobRunner* jobs = nullptr;
+  std::map<std::string, JobKind> job_kinds = {};
   // Per-listener connection figures for /metrics and /v1/status (set once
   // the listeners exist; empty object before).
   std::function<nlohmann::json()> listener_stats = [] { return nlohmann::json::object(); };

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/catalog/catalog.h"
+#include "core/catalog/catalog_access.h"
 #include "core/store/store.h"
 
 namespace cairn {
@@ -37,6 +38,12 @@ class StoreService {
   }
 
   // `cluster`: nullopt for an admin (every cluster), a name for an agent.
+  // WithCatalog as a WithCatalogFn, for code shared with cairnctl (prune,
+  // garbage collection, verify).
+  WithCatalogFn CatalogAccess() {
+    return [this](const std::function<Status(Catalog&)>& fn) { return WithCatalog(fn); };
+  }
+
   Result<std::vector<SnapshotRecord>> ListSnapshots(const std::optional<std::string>& cluster,
                                                     const std::optional<std::string>& name);
   // "latest" (of `name` if given), an id, or a unique id prefix, within

@@ -1,4 +1,4 @@
-#include "appliance/config/duration.h"
+#include "core/base/duration.h"
 
 #include <cstdint>
 #include <utility>

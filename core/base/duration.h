@@ -6,7 +6,8 @@
 // Whole seconds only (nothing in Cairn's settings needs less); no sign, no
 // spaces, no fractions, no bare numbers (is "60" seconds or minutes?). Used
 // by the appliance config ([limits] idle_timeout, [enrollment] token_ttl,
-// agent_cert_validity) and by cairnctl flags such as --ttl.
+// agent_cert_validity), by cairnctl flags such as --ttl, and by retention
+// policies (min_age, lock_for).
 //
 // Thread-safety: pure functions.
 #pragma once

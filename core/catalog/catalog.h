@@ -160,7 +160,9 @@ class Catalog {
   Result<std::vector<SnapshotRecord>> SnapshotsBeingDeleted();
   // Raises the snapshot's lock to `until_unix_ns`; a lower value changes
   // nothing (a lock is never shortened). NotFound when there is no snapshot.
-  Status RaiseSnapshotLock(std::string_view id, std::int64_t until_unix_ns);
+  // `manifest_bytes`: the size of the rewritten manifest that carries the lock.
+  Status RaiseSnapshotLock(std::string_view id, std::int64_t until_unix_ns,
+                           std::optional<std::uint64_t> manifest_bytes = std::nullopt);
 
   // The connection, for subsystems that keep their own tables in the
   // catalog and their own SQL in their own files (garbage collection, checks,

@@ -62,13 +62,16 @@ Status Catalog::FinishSnapshotDeletion(std::string_view id,
   return tx.Commit().WithContext(what);
 }
 
-Status Catalog::RaiseSnapshotLock(std::string_view id, std::int64_t until_unix_ns) {
+Status Catalog::RaiseSnapshotLock(std::string_view id, std::int64_t until_unix_ns,
+                                  std::optional<std::uint64_t> manifest_bytes) {
   CAIRN_ASSIGN_OR_RETURN(
       SqliteStatement stmt,
-      db_->Prepare("UPDATE snapshots SET lock_until_unix_ns = max(lock_until_unix_ns, ?2) "
+      db_->Prepare("UPDATE snapshots SET lock_until_unix_ns = max(lock_until_unix_ns, ?2), "
+                   "manifest_bytes = coalesce(?3, manifest_bytes) "
                    "WHERE id = ?1 AND deleting = 0"));
   Status st = stmt.BindText(1, id);
   if (st.ok()) st = stmt.BindInt64(2, until_unix_ns);
+  if (st.ok() && manifest_bytes) st = stmt.BindUint64(3, *manifest_bytes);
   if (st.ok()) st = stmt.Run();
   CAIRN_RETURN_IF_ERROR(st.WithContext("lock snapshot " + std::string(id)));
   if (db_->changes() != 1) {

@@ -1,6 +1,9 @@
 #include "core/engine/local_backup_target.h"
 
+#include <algorithm>
+
 #include "core/crypto/sealed_object.h"
+#include "core/retention/retention_policies.h"
 
 namespace cairn {
 namespace {
@@ -55,6 +58,7 @@ SnapshotRecord SnapshotRecordOf(const Manifest& manifest, std::uint64_t manifest
   record.chunk_count = f.chunks_referenced;
   record.manifest_bytes = manifest_bytes;
   record.tags = manifest.tags;
+  record.lock_until_unix_ns = manifest.lock_until_unix_ns;
   return record;
 }
 
@@ -73,10 +77,18 @@ Result<std::unique_ptr<ChunkSink>> LocalBackupTarget::NewChunkSink() {
   return std::unique_ptr<ChunkSink>(std::make_unique<LocalChunkSink>(store_));
 }
 
-Result<std::uint64_t> CommitSnapshotToStore(Store& store, const Manifest& manifest,
+Result<std::uint64_t> CommitSnapshotToStore(Store& store, Manifest& manifest,
                                             const std::vector<NewChunk>& new_chunks,
                                             const std::vector<ChunkId>& referenced,
                                             bool TEST_fail_before_manifest) {
+  // The governing retention policy's lock goes into the manifest before it
+  // is sealed: from the commit on, nobody can delete the snapshot early.
+  CAIRN_ASSIGN_OR_RETURN(auto policy, RetentionPolicies(store.catalog().db())
+                                          .Governing(manifest.cluster, ScheduleOfTags(manifest.tags)));
+  if (policy && policy->policy.lock_for_ns > 0) {
+    manifest.lock_until_unix_ns = std::max(manifest.lock_until_unix_ns,
+                                           manifest.created_unix_ns + policy->policy.lock_for_ns);
+  }
   CAIRN_RETURN_IF_ERROR(store.CommitChunks());
   if (TEST_fail_before_manifest) {
     return Status::IoError("TEST: injected failure before the manifest");

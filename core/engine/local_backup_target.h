@@ -18,9 +18,11 @@ SnapshotRecord SnapshotRecordOf(const Manifest& manifest, std::uint64_t manifest
 // The store's commit order, for every writer of snapshots (local backups,
 // agent uploads on the appliance): chunk names durable -> sealed manifest ->
 // catalog row. Returns the manifest's stored size. The caller serializes use
-// of the store's catalog. `TEST_fail_before_manifest` fails (IoError) once
+// of the store's catalog. The governing retention policy's lock_for (core/
+// retention) sets manifest.lock_until_unix_ns before it is sealed.
+// `TEST_fail_before_manifest` fails (IoError) once
 // the chunks are durable, before the manifest.
-Result<std::uint64_t> CommitSnapshotToStore(Store& store, const Manifest& manifest,
+Result<std::uint64_t> CommitSnapshotToStore(Store& store, Manifest& manifest,
                                             const std::vector<NewChunk>& new_chunks,
                                             const std::vector<ChunkId>& referenced,
                                             bool TEST_fail_before_manifest = false);

@@ -277,10 +277,22 @@ Result<std::uint64_t> Store::WriteManifest(const Manifest& manifest, int zstd_le
   return static_cast<std::uint64_t>(sealed.size());
 }
 
+fs::path Store::DeletingManifestPath(std::string_view name, std::string_view snapshot_id) const {
+  fs::path path = ManifestPath(name, snapshot_id);
+  path += ".deleting";
+  return path;
+}
+
 Result<Manifest> Store::ReadManifest(std::string_view name, std::string_view snapshot_id) {
   CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(name));
   CAIRN_RETURN_IF_ERROR(ValidateSnapshotId(snapshot_id));
-  fs::path path = ManifestPath(name, snapshot_id);
+  return ReadManifestAt(ManifestPath(name, snapshot_id), name, snapshot_id);
+}
+
+Result<Manifest> Store::ReadManifestAt(const fs::path& path, std::string_view name,
+                                       std::string_view snapshot_id) {
+  CAIRN_RETURN_IF_ERROR(ValidateSnapshotName(name));
+  CAIRN_RETURN_IF_ERROR(ValidateSnapshotId(snapshot_id));
   CAIRN_ASSIGN_OR_RETURN(Bytes sealed, ReadWholeFile(fs_, path, Manifest::kMaxSealedBytes));
   ObjectOpener opener(keys_.data);
   auto plain = opener.Open(ObjectType::kManifest, AsBytes(snapshot_id), sealed,

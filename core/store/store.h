@@ -103,6 +103,14 @@ class Store {
   // Seals and writes the manifest atomically; returns its sealed size.
   Result<std::uint64_t> WriteManifest(const Manifest& manifest, int zstd_level);
   Result<Manifest> ReadManifest(std::string_view name, std::string_view snapshot_id);
+  // The same from another path: a manifest being deleted is first renamed
+  // to DeletingManifestPath (core/retention/snapshot_deleter.h).
+  Result<Manifest> ReadManifestAt(const fs::path& path, std::string_view name,
+                                  std::string_view snapshot_id);
+  // snapshots/<name>/<id>.deleting: not a manifest name (ListManifestFiles,
+  // garbage collection and catalog rebuild skip it), kept only until the
+  // deletion has lowered the refcounts.
+  fs::path DeletingManifestPath(std::string_view name, std::string_view snapshot_id) const;
   // Every (name, id) with a manifest file, whatever the catalog says.
   Result<std::vector<std::pair<std::string, std::string>>> ListManifestFiles();
 
