@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iterator>
 #include <cstdio>
+#include <iterator>
 #include <optional>
 #include <span>
 
@@ -123,8 +123,8 @@ class Collector {
     if (!rows.ok()) return Interrupted(rows, kPrefixes);
     if (!options_.dry_run) {
       CAIRN_RETURN_IF_ERROR(env_.WithCatalog([&](Catalog& c) {
-        Status s = SaveGcProgress(c, report_.run_id, kPrefixes, report_.chunks_freed,
-                                  report_.bytes_freed);
+        Status s =
+            SaveGcProgress(c, report_.run_id, kPrefixes, report_.chunks_freed, report_.bytes_freed);
         if (s.ok()) s = FinishGcRun(c, report_.run_id, "done", clock_.NowUnixNanos(), Summary());
         return s;
       }));
@@ -222,10 +222,11 @@ class Collector {
     if (!names.ok() && !names.error().IsNotFound()) {
       return names.error().WithContext("gc: list " + dir.string());
     }
-    const auto begin = std::partition_point(live_.chunks.begin(), live_.chunks.end(),
-                                            [&](const LiveChunk& c) { return c.id.bytes[0] < prefix; });
-    const auto end = std::partition_point(begin, live_.chunks.end(),
-                                          [&](const LiveChunk& c) { return c.id.bytes[0] == prefix; });
+    const auto begin =
+        std::partition_point(live_.chunks.begin(), live_.chunks.end(),
+                             [&](const LiveChunk& c) { return c.id.bytes[0] < prefix; });
+    const auto end = std::partition_point(
+        begin, live_.chunks.end(), [&](const LiveChunk& c) { return c.id.bytes[0] == prefix; });
     std::vector<bool> seen(static_cast<std::size_t>(end - begin));
     std::vector<Candidate> candidates;
     bool removed_any = false;
@@ -249,8 +250,7 @@ class Collector {
     for (std::size_t i = 0; i < candidates.size(); i += kSweepBatch) {
       if (Cancelled()) return CancelledStatus();
       const std::size_t n = std::min(kSweepBatch, candidates.size() - i);
-      CAIRN_RETURN_IF_ERROR(
-          SweepBatch(std::span(candidates).subspan(i, n), removed_any));
+      CAIRN_RETURN_IF_ERROR(SweepBatch(std::span(candidates).subspan(i, n), removed_any));
     }
     for (auto it = begin; it != end; ++it) {
       if (seen[static_cast<std::size_t>(it - begin)]) continue;
@@ -311,8 +311,8 @@ class Collector {
     };
     std::size_t gone = 0;  // removed here, or by someone else meanwhile
     CAIRN_RETURN_IF_ERROR(env_.SweepChunks(
-        ids, [&](Catalog& catalog, const std::vector<ChunkId>& allowed)
-                 -> Result<std::vector<ChunkId>> {
+        ids,
+        [&](Catalog& catalog, const std::vector<ChunkId>& allowed) -> Result<std::vector<ChunkId>> {
           CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkRowOutcome> rows,
                                  DeleteChunkRowsIfUnreferenced(catalog, allowed));
           std::vector<ChunkId> removed;
@@ -409,8 +409,8 @@ class Collector {
         prefix < kPrefixes ? "chunks/" + PrefixName(prefix) : "the catalog's unreferenced rows";
     if (options_.dry_run) return s.WithContext("gc (dry run) stopped in " + where);
     env_.WithCatalog([&](Catalog& c) {
-          Status saved = SaveGcProgress(c, report_.run_id, prefix, report_.chunks_freed,
-                                        report_.bytes_freed);
+          Status saved =
+              SaveGcProgress(c, report_.run_id, prefix, report_.chunks_freed, report_.bytes_freed);
           if (saved.ok()) {
             saved = NoteGcInterruption(c, report_.run_id,
                                        "interrupted in " + where + ": " + s.ToString());
@@ -426,9 +426,9 @@ class Collector {
     return "marked " + n(report_.snapshots_marked) + " snapshots, " + n(report_.chunks_live) +
            " live chunks; freed " + n(report_.chunks_freed) + " chunks and " +
            n(report_.temporaries_freed) + " temporaries, " + n(report_.bytes_freed) +
-           " bytes; kept " + n(report_.kept_recent) + " recent, " +
-           n(report_.kept_referenced) + " referenced; " + n(report_.stale_rows_removed) +
-           " stale rows; " + n(report_.missing_count) + " missing";
+           " bytes; kept " + n(report_.kept_recent) + " recent, " + n(report_.kept_referenced) +
+           " referenced; " + n(report_.stale_rows_removed) + " stale rows; " +
+           n(report_.missing_count) + " missing";
   }
 
   bool Cancelled() const { return options_.cancel && options_.cancel->load(); }

@@ -60,15 +60,15 @@ struct GcReport {
 
   std::int64_t run_id = 0;  // the gc_runs row; 0 in a dry run
   bool dry_run = false;
-  bool resumed = false;      // continued an interrupted run
-  int first_prefix = 0;      // first chunk directory this invocation swept
+  bool resumed = false;              // continued an interrupted run
+  int first_prefix = 0;              // first chunk directory this invocation swept
   std::int64_t started_unix_ns = 0;  // of the run (the first invocation, if resumed)
   std::int64_t cutoff_unix_ns = 0;
 
   // Mark.
-  std::uint64_t snapshots_marked = 0;  // manifests read
+  std::uint64_t snapshots_marked = 0;    // manifests read
   std::uint64_t manifests_vanished = 0;  // listed, then deleted before they were read
-  std::uint64_t chunks_live = 0;       // distinct chunks they name
+  std::uint64_t chunks_live = 0;         // distinct chunks they name
 
   // Sweep. chunks_freed and bytes_freed are the run's totals, including
   // what an interrupted invocation freed before; in a dry run, what would be
@@ -76,11 +76,11 @@ struct GcReport {
   std::uint64_t chunk_files = 0;  // chunk files seen, in every directory
   std::uint64_t chunks_freed = 0;
   std::uint64_t bytes_freed = 0;
-  std::uint64_t temporaries_freed = 0;  // this invocation
-  std::uint64_t kept_recent = 0;        // unreferenced but newer than the cutoff
-  std::uint64_t kept_referenced = 0;    // not in a manifest, yet counted by the
-                                        // catalog or in flight (e.g. a snapshot
-                                        // whose deletion has not finished)
+  std::uint64_t temporaries_freed = 0;   // this invocation
+  std::uint64_t kept_recent = 0;         // unreferenced but newer than the cutoff
+  std::uint64_t kept_referenced = 0;     // not in a manifest, yet counted by the
+                                         // catalog or in flight (e.g. a snapshot
+                                         // whose deletion has not finished)
   std::uint64_t stale_rows_removed = 0;  // refcount-0 rows whose file was gone
 
   // Chunks a manifest names that are not in the store: damage for

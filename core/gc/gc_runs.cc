@@ -121,8 +121,8 @@ Status NoteGcInterruption(Catalog& catalog, std::int64_t run_id, std::string_vie
 Status FinishGcRun(Catalog& catalog, std::int64_t run_id, std::string_view state,
                    std::int64_t finished_unix_ns, std::string_view detail) {
   if (state != "done" && state != "failed") {
-    return Status::InvalidArgument("gc: a run ends 'done' or 'failed', not '" +
-                                   std::string(state) + "'");
+    return Status::InvalidArgument("gc: a run ends 'done' or 'failed', not '" + std::string(state) +
+                                   "'");
   }
   return UpdateRun(catalog, run_id,
                    "UPDATE gc_runs SET state = ?2, finished_unix_ns = ?3, detail = ?4 "

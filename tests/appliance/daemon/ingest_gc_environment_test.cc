@@ -48,9 +48,10 @@ struct Fixture : test::IngestFixture {
   }
 };
 
-TEST_CASE("IngestGcEnvironment: a chunk uploaded but not yet committed is never swept, and its "
-          "commit then succeeds",
-          "[integration][gc]") {
+TEST_CASE(
+    "IngestGcEnvironment: a chunk uploaded but not yet committed is never swept, and its "
+    "commit then succeeds",
+    "[integration][gc]") {
   Fixture f;
   const Bytes x(5000, 'x'), y(6000, 'y'), z(7000, 'z');
   // Before a restart: X and Y arrive and reach their final names, and the
@@ -66,8 +67,8 @@ TEST_CASE("IngestGcEnvironment: a chunk uploaded but not yet committed is never 
 
   auto report = f.Gc();
   REQUIRE(report.ok());
-  CHECK(report->chunks_freed == 1);     // Y: nobody will commit it
-  CHECK(report->kept_referenced == 1);  // X: in flight
+  CHECK(report->chunks_freed == 1);       // Y: nobody will commit it
+  CHECK(report->kept_referenced == 1);    // X: in flight
   CHECK(report->temporaries_freed == 0);  // Z: this process's own temporary
   CHECK(fs::exists(f.store().ChunkPath(x_id)));
   CHECK_FALSE(fs::exists(f.store().ChunkPath(xy[1])));
@@ -82,9 +83,10 @@ TEST_CASE("IngestGcEnvironment: a chunk uploaded but not yet committed is never 
   CHECK(verified->snapshots == 1);
 }
 
-TEST_CASE("IngestGcEnvironment: a swept chunk is no longer present, so a commit naming it asks "
-          "for it again",
-          "[integration][gc]") {
+TEST_CASE(
+    "IngestGcEnvironment: a swept chunk is no longer present, so a commit naming it asks "
+    "for it again",
+    "[integration][gc]") {
   Fixture f;
   const Bytes w(9000, 'w');
   const ChunkId w_id = f.Upload({w}).front();

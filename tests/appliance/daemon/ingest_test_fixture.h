@@ -20,9 +20,9 @@ struct IngestFixture {
   std::unique_ptr<ChunkIngest> ingest;
 
   IngestFixture() {
-    REQUIRE(Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key",
-                        StoreOptions{})
-                .ok());
+    REQUIRE(
+        Store::Init(DefaultFileSystem(), dir.path() / "store", dir.path() / "key", StoreOptions{})
+            .ok());
     Reopen();
   }
   // A new appliance process: what was received but not committed is

@@ -116,9 +116,10 @@ TEST_CASE("GC interrupted by an I/O error resumes from its next prefix with the 
   CHECK(runs->front().chunks_freed == g.garbage.size());
 }
 
-TEST_CASE("GC fail matrix: a crash at any filesystem step loses no referenced chunk, and a rerun "
-          "frees exactly the garbage",
-          "[integration][gc][fault]") {
+TEST_CASE(
+    "GC fail matrix: a crash at any filesystem step loses no referenced chunk, and a rerun "
+    "frees exactly the garbage",
+    "[integration][gc][fault]") {
   GarbageStore g;
   const fs::path work = g.f.tmp.path() / "work";
   FaultInjectionFs faulty(DefaultFileSystem());

@@ -103,9 +103,10 @@ TEST_CASE("GC never sweeps an unreferenced chunk newer than the cutoff (a backup
   CHECK(ChunkFiles(f.dir).empty());
 }
 
-TEST_CASE("GC running beside a backup in another thread never sweeps its chunks; the backup "
-          "commits and verifies",
-          "[integration][gc]") {
+TEST_CASE(
+    "GC running beside a backup in another thread never sweeps its chunks; the backup "
+    "commits and verifies",
+    "[integration][gc]") {
   GcFixture f;
   const fs::path old_src = f.Source("old", 100, 3);
   const fs::path keep_src = f.Source("keep", 200, 2);
@@ -155,12 +156,11 @@ TEST_CASE("GC running beside a backup in another thread never sweeps its chunks;
   auto restored = StoreFixture::Restore(*store, backup->snapshot_id, f.tmp.path() / "out");
   REQUIRE(restored.ok());
   CHECK(DiffTrees(new_src, f.tmp.path() / "out") == "");
-  CHECK(ChunkFiles(f.dir) == Union(ManifestChunks(*store, kept),
-                                   ManifestChunks(*store, backup->snapshot_id)));
+  CHECK(ChunkFiles(f.dir) ==
+        Union(ManifestChunks(*store, kept), ManifestChunks(*store, backup->snapshot_id)));
 }
 
-TEST_CASE("GC stops before removing anything when a manifest cannot be read",
-          "[integration][gc]") {
+TEST_CASE("GC stops before removing anything when a manifest cannot be read", "[integration][gc]") {
   GcFixture f;
   auto store = f.Open();
   const std::string s1 = f.Backup(*store, f.Source("one", 1), "one");
@@ -214,9 +214,8 @@ TEST_CASE("GC keeps chunks an unfinished snapshot deletion still counts, until i
   CHECK(report->kept_referenced == c1.size());
   CHECK(ChunkFiles(f.dir) == c1);
 
-  REQUIRE(store->catalog()
-              .FinishSnapshotDeletion(s1, std::vector<ChunkId>(c1.begin(), c1.end()))
-              .ok());
+  REQUIRE(
+      store->catalog().FinishSnapshotDeletion(s1, std::vector<ChunkId>(c1.begin(), c1.end())).ok());
   auto after = RunLocalGc(*store);
   REQUIRE(after.ok());
   CHECK(after->chunks_freed == c1.size());

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <set>
 
@@ -114,9 +113,10 @@ inline void DeleteSnapshot(Store& store, const std::string& snapshot_id) {
   const std::set<ChunkId> chunks = ManifestChunks(store, snapshot_id);
   REQUIRE(store.catalog().BeginSnapshotDeletion(snapshot_id, DefaultClock().NowUnixNanos()).ok());
   REQUIRE(store.fs().RemoveFile(store.ManifestPath(record->name, snapshot_id)).ok());
-  REQUIRE(store.catalog()
-              .FinishSnapshotDeletion(snapshot_id, std::vector<ChunkId>(chunks.begin(), chunks.end()))
-              .ok());
+  REQUIRE(
+      store.catalog()
+          .FinishSnapshotDeletion(snapshot_id, std::vector<ChunkId>(chunks.begin(), chunks.end()))
+          .ok());
 }
 
 inline Result<GcReport> RunLocalGc(Store& store, const GcOptions& options = {}) {
