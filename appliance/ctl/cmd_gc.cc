@@ -12,32 +12,11 @@
 #include "core/cli/human.h"
 #include "core/cli/progress_line.h"
 #include "core/gc/garbage_collector.h"
+#include "core/gc/gc_report_json.h"
 
 namespace cairn::ctl {
 
 namespace {
-
-nlohmann::json ReportJson(const GcReport& r) {
-  return {{"run_id", r.run_id},
-          {"dry_run", r.dry_run},
-          {"resumed", r.resumed},
-          {"first_prefix", r.first_prefix},
-          {"started_unix_ns", r.started_unix_ns},
-          {"cutoff_unix_ns", r.cutoff_unix_ns},
-          {"snapshots_marked", r.snapshots_marked},
-          {"manifests_vanished", r.manifests_vanished},
-          {"chunks_live", r.chunks_live},
-          {"chunk_files", r.chunk_files},
-          {"chunks_freed", r.chunks_freed},
-          {"bytes_freed", r.bytes_freed},
-          {"temporaries_freed", r.temporaries_freed},
-          {"kept_recent", r.kept_recent},
-          {"kept_referenced", r.kept_referenced},
-          {"stale_rows_removed", r.stale_rows_removed},
-          {"missing_count", r.missing_count},
-          {"missing", r.missing},
-          {"duration_ns", r.duration_ns}};
-}
 
 void PrintReport(const GcReport& r) {
   auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
@@ -51,9 +30,10 @@ void PrintReport(const GcReport& r) {
               n(r.chunks_live));
   std::printf("%s  %llu chunks, %llu temporaries, %s\n", r.dry_run ? "would free" : "freed     ",
               n(r.chunks_freed), n(r.temporaries_freed), HumanBytes(r.bytes_freed).c_str());
-  std::printf("kept        %llu unreferenced chunks newer than the cutoff, %llu still counted "
-              "by the catalog\n",
-              n(r.kept_recent), n(r.kept_referenced));
+  std::printf(
+      "kept        %llu unreferenced chunks newer than the cutoff, %llu still counted "
+      "by the catalog\n",
+      n(r.kept_recent), n(r.kept_referenced));
   if (r.stale_rows_removed > 0) {
     std::printf("rows        %llu catalog rows of vanished chunks %s\n", n(r.stale_rows_removed),
                 r.dry_run ? "would be removed" : "removed");
@@ -75,8 +55,8 @@ void PrintReport(const GcReport& r) {
 }  // namespace
 
 void RegisterGcCommand(CLI::App& app, CommandRegistry& reg, const Environment& env) {
-  CLI::App* cmd = app.add_subcommand(
-      "gc", "remove the chunks no snapshot references (local mode; resumable)");
+  CLI::App* cmd =
+      app.add_subcommand("gc", "remove the chunks no snapshot references (local mode; resumable)");
   struct Flags {
     StoreFlags store;
     std::string grace = "1h";
@@ -104,14 +84,14 @@ void RegisterGcCommand(CLI::App& app, CommandRegistry& reg, const Environment& e
       JobProgress progress;
       ProgressLine line(progress, [](const JobProgress& p, double) {
         return "gc  " + std::to_string(p.entries.load()) + " snapshots marked  " +
-               std::to_string(p.chunks_done.load()) + " chunk files  " +
-               HumanBytes(p.bytes_done) + " freed";
+               std::to_string(p.chunks_done.load()) + " chunk files  " + HumanBytes(p.bytes_done) +
+               " freed";
       });
       auto report = RunGarbageCollection(**store, gc_env, options, &progress);
       line.Stop();
       if (!report.ok()) return Fail(report.error());
       if (flags->json) {
-        std::printf("%s\n", ReportJson(*report).dump(2).c_str());
+        std::printf("%s\n", GcReportToJson(*report).dump(2).c_str());
       } else {
         PrintReport(*report);
       }

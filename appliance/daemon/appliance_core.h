@@ -8,8 +8,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "appliance/daemon/services.h"
+#include "core/store/store_lock.h"
 
 namespace cairn {
 
@@ -30,6 +32,9 @@ class ApplianceCore {
 
   ApplianceConfig config_;
   pki::CertificateAuthority ca_;
+  // Shared for the appliance's lifetime: a local `cairnctl gc` (exclusive)
+  // on this store is refused while the appliance runs (core/store/store_lock.h).
+  std::optional<StoreLock> store_lock_;
   std::unique_ptr<StoreService> store_;
   std::unique_ptr<Registry> registry_;
   std::unique_ptr<ChunkIngest> ingest_;

@@ -18,5 +18,6 @@ void RegisterMaintenanceJobs(std::map<std::string, JobKind>& kinds);
 // One per kind, from its file.
 JobKind PruneJobKind();
 JobKind VerifyJobKind();
+JobKind GcJobKind();
 
 }  // namespace cairn
