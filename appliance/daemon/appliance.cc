@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <thread>
 
 #include "appliance/daemon/admin_api.h"
@@ -23,15 +24,41 @@ struct Appliance::Impl {
 Appliance::Appliance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Appliance::~Appliance() = default;
 
+namespace {
+
+// A damaged catalog.db: refuse to start (nothing is written through it), and
+// give the exact command for this appliance's store.
+Status CatalogDamaged(const ApplianceConfig& config, const Status& error) {
+  return Status::Corruption(
+      error.message() + "\nThe appliance did not start; the store's data is not touched. To "
+      "recover: `cairnctl catalog rebuild --store " + config.store_dir.string() +
+      " --key-file " + config.key_file.string() + "` as the appliance's user, then start it again.");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Appliance>> Appliance::Open(const ApplianceConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   KeySource key;
   key.key_file = config.key_file;
   auto store = Store::Open(DefaultFileSystem(), config.store_dir, key);
+  if (!store.ok() && store.error().IsCorruption()) return CatalogDamaged(config, store.error());
   if (!store.ok()) {
     return store.error().WithContext("open the store (was `cairn-appliance init` run with this config?)");
   }
+  // Store::Open reads the catalog's header and schema only; a damaged page
+  // would otherwise surface in the middle of some agent's commit.
+  const auto check_started = std::chrono::steady_clock::now();
+  Status sound = (*store)->catalog().CheckIntegrity();
+  if (!sound.ok()) {
+    return sound.IsCorruption() ? CatalogDamaged(config, sound)
+                                : sound.WithContext("check the catalog");
+  }
+  Log(LogLevel::kInfo, "catalog.checked",
+      {{"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - check_started)
+                  .count()}});
   CAIRN_ASSIGN_OR_RETURN(impl->pki, ReadPki(config.pki_dir));
   CAIRN_ASSIGN_OR_RETURN(auto ca, pki::CertificateAuthority::Load(impl->pki.ca_cert_pem,
                                                                    impl->pki.ca_key_pem));

@@ -1,6 +1,8 @@
 #include "appliance/daemon/appliance_core.h"
 
 #include "appliance/daemon/maintenance_jobs.h"
+#include "core/base/log.h"
+#include "core/retention/snapshot_deleter.h"
 #include "sync/engine/open_target.h"
 
 namespace cairn {
@@ -10,7 +12,17 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::Create(const ApplianceConf
                                                              pki::CertificateAuthority ca,
                                                              Clock& clock) {
   std::unique_ptr<ApplianceCore> core(new ApplianceCore(config, std::move(ca)));
+  CAIRN_ASSIGN_OR_RETURN(core->store_lock_,
+                         StoreLock::TryAcquire(store->dir(), StoreLockMode::kShared));
   core->store_ = std::make_unique<StoreService>(std::move(store));
+  // A deletion the last run did not finish (killed mid-prune) is finished
+  // before anyone can list or read the snapshot (core/retention).
+  CAIRN_ASSIGN_OR_RETURN(std::size_t finished,
+                         FinishInterruptedDeletions(core->store_->store(),
+                                                    core->store_->CatalogAccess()));
+  if (finished > 0) {
+    Log(LogLevel::kInfo, "snapshot.deletions_finished", {{"count", finished}});
+  }
   CAIRN_ASSIGN_OR_RETURN(core->registry_,
                          Registry::Open(core->store_->store().catalog().path(), clock));
   CAIRN_ASSIGN_OR_RETURN(core->ingest_, ChunkIngest::Create(*core->store_, clock));
@@ -18,10 +30,7 @@ Result<std::unique_ptr<ApplianceCore>> ApplianceCore::Create(const ApplianceConf
   CAIRN_ASSIGN_OR_RETURN(core->replication_catalog_,
                          ReplicationCatalog::Open(core->store_->store().catalog().path(), clock));
   StoreService* store_service = core->store_.get();
-  LocalStore local{store_service->store(),
-                   [store_service](const std::function<Status(Catalog&)>& fn) {
-                     return store_service->WithCatalog(fn);
-                   }};
+  LocalStore local{store_service->store(), store_service->CatalogAccess()};
   // Workers start with Appliance::Run (ReplicationService::Start); tests that
   // serve routes in-process add targets, which start their own workers.
   core->replication_ = std::make_unique<ReplicationService>(

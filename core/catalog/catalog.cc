@@ -78,6 +78,21 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::filesystem::path& db_p
   return std::unique_ptr<Catalog>(new Catalog(std::move(db)));
 }
 
+Status Catalog::CheckIntegrity() {
+  CAIRN_ASSIGN_OR_RETURN(SqliteStatement check, db_->Prepare("PRAGMA quick_check(5)"));
+  std::string problems;
+  while (true) {
+    CAIRN_ASSIGN_OR_RETURN(bool row, check.Step());
+    if (!row) break;
+    const std::string line = check.ColumnText(0);
+    if (line == "ok") continue;
+    if (!problems.empty()) problems += "; ";
+    problems += line;
+  }
+  if (problems.empty()) return Status::Ok();
+  return db_->CorruptionError("integrity check: " + problems);
+}
+
 // ---- snapshots --------------------------------------------------------------
 
 Status Catalog::CommitSnapshot(const SnapshotRecord& snapshot,

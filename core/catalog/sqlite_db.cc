@@ -14,7 +14,10 @@ using ErrmsgHandle = CHandle<char, sqlite3_free>;
 // Appended to every Corruption: the user's next step, in the user's words.
 constexpr std::string_view kRebuildHint =
     ". The catalog is damaged. It is only an index of the store and can be rebuilt "
-    "from the store's files: move catalog.db aside and run `cairnctl catalog rebuild`";
+    "from the store's files: stop every cairn process using this store, then run "
+    "`cairnctl catalog rebuild --store STORE_DIR --key-file KEY_FILE` (it keeps the damaged "
+    "file as catalog.db.old-* and carries over the agents, tokens and audit log it can "
+    "still read)";
 
 std::string Context(const std::filesystem::path& path, std::string_view what) {
   std::string out = "catalog ";
