@@ -1,7 +1,8 @@
 # The front door. Every target installs what it needs first (make deps).
 #   make deps    Debian packages the project needs (only the missing ones)
 #   make build   release build (RelWithDebInfo) in build/
-#   make test    deps + build + the whole ctest suite, then again under ASan+UBSan
+#   make test    deps + build + the whole ctest suite, then the unit and integration
+#                tests again under ASan+UBSan (the e2e scripts drive release binaries)
 #   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
 #   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
 #   make fuzz    libFuzzer targets (clang, ASan+UBSan) in build-fuzz-clang/, each run FUZZ_SECONDS
@@ -34,7 +35,7 @@ test-release: build
 test-asan: deps $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS)
+	  ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS) -LE e2e
 
 test: test-release test-asan
 

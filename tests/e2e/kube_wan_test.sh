@@ -18,9 +18,8 @@ HOST_IP=10.231.$(( $$ % 250 )).$((OCTET + 1)); SITE_IP=10.231.$(( $$ % 250 )).$(
 VH=cw$$h; VS=cw$$s
 SITE_PID=""
 cleanup() {
-  # The server's own PID (from its ready file): the one `ip netns exec` ran.
-  [ -s "$W/site-ready.json" ] && kill -TERM "$(python3 -c "import json; print(json.load(open('$W/site-ready.json'))['pid'])")" 2>/dev/null
-  [ -n "$SITE_PID" ] && kill -TERM "$SITE_PID" 2>/dev/null && wait "$SITE_PID" 2>/dev/null
+  # `ip netns exec` execs the server: SITE_PID is the server's own PID.
+  stop_pid "$SITE_PID" TERM 15
   kube_stop_all
   appliance_stop KILL
   ip link del "$VH" 2>/dev/null

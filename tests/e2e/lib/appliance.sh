@@ -4,11 +4,12 @@
 # exports CAIRN_APPLIANCE/CAIRN_TOKEN/CAIRN_CA_FILE for cairnctl.
 #   appliance_init [ADDRESS]  first boot (default 127.0.0.1)
 #   appliance_start           start (again), wait for the ready file
-#   appliance_stop [SIGNAL]   stop by PID (default TERM) and wait
+#   appliance_stop [SIGNAL]   stop by PID (default TERM), wait at most 30 s, then KILL
 #   enroll_agent CLUSTER DIR  one-time token + cairn-agent enroll into DIR
 # Several appliances in one script: set APP_DIR (default $W) to a directory
 # per appliance and APP_WRAP to a command prefix (e.g. "ip netns exec site-b")
 # before each call, and save APP_PID/INGEST/ADMIN_TOKEN/CAIRN_* between them.
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 APP=$B/appliance/cairn-appliance; CTL=$B/appliance/ctl/cairnctl; AGENT=$B/agent/cairn-agent
 APP_PID=""; APP_ADDR=127.0.0.1; APP_WRAP=${APP_WRAP:-}
 
@@ -47,8 +48,7 @@ appliance_start() {
 
 appliance_stop() {
   [ -n "$APP_PID" ] || return 0
-  kill -"${1:-TERM}" "$APP_PID" 2>/dev/null
-  wait "$APP_PID" 2>/dev/null
+  stop_pid "$APP_PID" "${1:-TERM}" 30
   APP_PID=""
 }
 

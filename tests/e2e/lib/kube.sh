@@ -6,6 +6,7 @@
 #   kube_url NAME / kube_config NAME             of a started server
 KUBE_SUPPORT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../support/kube" && pwd)
 KUBECTL=$(bash "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/debian-kubectl.sh")
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 declare -A KUBE_PIDS=()
 
 kube_start() {
@@ -25,8 +26,7 @@ kube_config() { echo "$W/$1-pki/kubeconfig"; }
 kube_stop() {
   local pid=${KUBE_PIDS[$1]:-}
   [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  stop_pid "$pid" TERM 15
   unset "KUBE_PIDS[$1]"
 }
 
