@@ -37,7 +37,13 @@ Result<AgentBackupResult> RunAgentBackup(const AgentState& state, const EntrySou
     out.chunks_uploaded += target.counters().chunks_uploaded;
     out.bytes_uploaded += target.counters().bytes_uploaded;
     if (!result.ok()) {
-      if (result.error().retryable() && attempt < kMaxAttempts) continue;
+      if (result.error().retryable() && attempt < kMaxAttempts) {
+        // Chunks the appliance lost (a restart mid-upload, GC, quarantine):
+        // files the files cache would reuse with them are read again.
+        req.absent_chunks.insert(req.absent_chunks.end(), target.missing_at_commit().begin(),
+                                 target.missing_at_commit().end());
+        continue;
+      }
       return result.error();
     }
     out.backup = std::move(*result);

@@ -105,6 +105,7 @@ Result<std::uint64_t> RemoteBackupTarget::Commit(Manifest& manifest, const std::
   CAIRN_ASSIGN_OR_RETURN(auto client, ApplianceClient::Connect(state_));
   CAIRN_ASSIGN_OR_RETURN(CommitReply reply, client->Commit(manifest.Serialize()));
   if (!reply.missing.empty()) {
+    missing_at_commit_ = reply.missing;
     return Status::Unavailable("the appliance no longer has " +
                                std::to_string(reply.missing.size()) +
                                " chunk(s) it had acknowledged (it restarted during the upload?); "

@@ -41,6 +41,10 @@ class RemoteBackupTarget : public BackupTarget {
                                const std::vector<ChunkId>& referenced) override;
 
   const UploadCounters& counters() const { return counters_; }
+  // The chunks the appliance listed missing when Commit failed so: the next
+  // attempt passes them as BackupRequest::absent_chunks, so files the files
+  // cache would have reused (never offered again) are read and sent.
+  const std::vector<ChunkId>& missing_at_commit() const { return missing_at_commit_; }
   // Figures the appliance reported at commit.
   std::uint64_t appliance_bytes_new() const { return appliance_bytes_new_; }
   // What synchronous replication targets did with the commit (CommitReply).
@@ -57,6 +61,7 @@ class RemoteBackupTarget : public BackupTarget {
   std::uint64_t appliance_bytes_new_ = 0;
   std::vector<std::string> replication_;
   std::uint64_t appliance_bytes_stored_ = 0;
+  std::vector<ChunkId> missing_at_commit_;
 };
 
 }  // namespace cairn

@@ -297,6 +297,27 @@ class BackupWalker {
 
 }  // namespace
 
+namespace {
+
+// Removes from the parent's entries (used only as the files cache) the files
+// whose chunks are not all stored any more -- not in `index` when it is
+// complete, or in `absent`. Reusing their chunk lists would commit a
+// snapshot naming chunks nobody sends; read again, they are stored again.
+std::size_t DropStaleCacheEntries(Manifest& parent, ChunkIndex& index, bool index_complete,
+                                  const std::vector<ChunkId>& absent) {
+  if (!index_complete && absent.empty()) return 0;
+  const std::unordered_set<ChunkId, ChunkIdHash> gone(absent.begin(), absent.end());
+  return std::erase_if(parent.entries, [&](const TreeEntry& e) {
+    if (e.type != EntryType::kFile) return false;
+    for (const auto& slice : e.content) {
+      if (gone.contains(slice.id) || (index_complete && !index.Contains(slice.id))) return true;
+    }
+    return false;
+  });
+}
+
+}  // namespace
+
 Result<std::string> NewSnapshotId() {
   std::uint8_t raw[8];
   CAIRN_RETURN_IF_ERROR(FillRandom(raw));
@@ -326,6 +347,15 @@ Result<BackupResult> RunBackup(BackupTarget& target, EntrySource& source,
   CAIRN_ASSIGN_OR_RETURN(std::vector<ChunkId> known, target.KnownChunkIds());
   ChunkIndex index(known);
   known = {};
+  if (parent) {
+    const std::size_t dropped = DropStaleCacheEntries(*parent, index, target.KnownChunkIdsComplete(),
+                                                      request.absent_chunks);
+    if (dropped > 0) {
+      result.warnings.push_back(std::to_string(dropped) +
+                                " unchanged file(s) read again: chunks of theirs are no longer in "
+                                "the store (garbage-collected or quarantined by verify)");
+    }
+  }
   int threads = request.threads > 0 ? request.threads
                                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<std::unique_ptr<ChunkSink>> sinks;

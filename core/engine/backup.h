@@ -27,6 +27,10 @@ struct BackupRequest {
   std::vector<std::string> tags;
   int threads = 0;                 // 0: one per core
   bool use_files_cache = true;
+  // Chunks known to be gone from the target although the files cache names
+  // them (the appliance listed them missing at the last commit): files whose
+  // cached chunk lists name one are read again instead of reused.
+  std::vector<ChunkId> absent_chunks;
   JobProgress* progress = nullptr;  // optional live figures
   // Test hook: fail (IoError) just before the manifest is written.
   bool TEST_fail_before_manifest = false;

@@ -76,6 +76,10 @@ class BackupTarget {
   // Chunk ids known to be stored already (skipped without asking). A remote
   // target may return none and ask the appliance in batches instead.
   virtual Result<std::vector<ChunkId>> KnownChunkIds() = 0;
+  // True when KnownChunkIds is every chunk the target holds (a local store):
+  // then a files-cache entry naming a chunk outside it (garbage-collected,
+  // quarantined by verify) is read again rather than reused.
+  virtual bool KnownChunkIdsComplete() const { return false; }
   // The newest snapshot named `name`, or nullopt. A failure is a warning (the
   // backup reads every file), so it is returned as a status to report.
   virtual Result<std::optional<ParentSnapshot>> FindParent(const std::string& name) = 0;

@@ -33,6 +33,7 @@ class LocalBackupTarget : public BackupTarget {
 
   const DedupParams& dedup() const override { return dedup_; }
   Result<std::vector<ChunkId>> KnownChunkIds() override;
+  bool KnownChunkIdsComplete() const override { return true; }
   Result<std::optional<ParentSnapshot>> FindParent(const std::string& name) override;
   Result<std::unique_ptr<ChunkSink>> NewChunkSink() override;
   Result<std::uint64_t> Commit(Manifest& manifest, const std::vector<NewChunk>& new_chunks,

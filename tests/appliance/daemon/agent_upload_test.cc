@@ -4,6 +4,7 @@
 // match the source, and a rebackup without the files cache that uploads
 // nothing.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <thread>
 
 #include "agent/agent_backup.h"
@@ -13,6 +14,7 @@
 #include "appliance/daemon/ingest_api.h"
 #include "appliance/server/http_server.h"
 #include "core/engine/directory_source.h"
+#include "core/scrub/scrub.h"
 #include "core/tree/tree_restorer.h"
 #include "tests/appliance/daemon/test_appliance_core.h"
 #include "tests/support/sample_tree.h"
@@ -59,15 +61,21 @@ struct InProcessAppliance {
   }
 };
 
+// An agent of `cluster` enrolled with `app`, its state under `work`/agent.
+Result<AgentState> EnrollAgent(InProcessAppliance& app, const TempDir& work,
+                               const std::string& cluster) {
+  EnrollRequest enroll;
+  enroll.appliance_url = app.Url();
+  enroll.token = app.Token(cluster);
+  enroll.state_dir = work.path() / "agent";
+  return Enroll(enroll);
+}
+
 TEST_CASE("Agent: tiny batches upload every chunk once, restore matches, rebackup sends nothing",
           "[integration][agent]") {
   InProcessAppliance app;
   TempDir work;
-  EnrollRequest enroll;
-  enroll.appliance_url = app.Url();
-  enroll.token = app.Token("edge");
-  enroll.state_dir = work.path() / "agent";
-  auto state = Enroll(enroll);
+  auto state = EnrollAgent(app, work, "edge");
   REQUIRE(state.ok());
   CHECK(state->cluster == "edge");
 
@@ -124,6 +132,59 @@ TEST_CASE("Agent: a token of another appliance's CA is refused before anything i
   CHECK(state.error().message().find("does not present the CA this token pins") !=
         std::string::npos);
   CHECK(app.services().metrics.enrollments.load() == 0);
+}
+
+TEST_CASE(
+    "Agent: after the appliance quarantined a chunk of unchanged files, the next backup sends "
+    "it again (its second attempt reads those files) and the store is sound",
+    "[integration][agent]") {
+  InProcessAppliance app;
+  TempDir work;
+  auto state = EnrollAgent(app, work, "edge");
+  REQUIRE(state.ok());
+  const auto src = work.path() / "src";
+  MakeSampleTree(src, 12);
+  BackupRequest request;
+  request.name = "vol";
+  request.threads = 2;
+  auto first = RunAgentBackup(*state, src.string(), request);
+  REQUIRE(first.ok());
+
+  // Verify on the appliance finds a damaged chunk of a file, quarantines it,
+  // and the ingest forgets it (as the verify job does).
+  Store& store = app.services().store.store();
+  auto manifest = store.ReadManifest("vol", first->backup.snapshot_id);
+  REQUIRE(manifest.ok());
+  std::optional<ChunkId> damaged;
+  for (const TreeEntry& e : manifest->entries) {
+    if (e.type == EntryType::kFile && !e.content.empty()) damaged = e.content[0].id;
+  }
+  REQUIRE(damaged);
+  {
+    std::fstream f(store.ChunkPath(*damaged), std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(f);
+    f.seekp(60);
+    f.put('\x5a');
+    f.seekp(61);
+    f.put('\xa5');
+  }
+  ScrubOptions scrub;
+  scrub.threads = 2;
+  auto found = RunScrub(store, app.services().store.CatalogAccess(), scrub);
+  REQUIRE(found.ok());
+  REQUIRE(found->unhealed() == 1);
+  app.services().ingest.Forget(*damaged);
+
+  // Nothing changed in the source, so the files cache would reuse the chunk
+  // list naming it; the commit lists it missing, the second attempt reads
+  // the files that use it again and sends it.
+  auto second = RunAgentBackup(*state, src.string(), request);
+  REQUIRE(second.ok());
+  CHECK(second->attempts == 2);
+  CHECK(second->chunks_uploaded >= 1);
+  auto sound = RunScrub(store, app.services().store.CatalogAccess(), scrub);
+  REQUIRE(sound.ok());
+  CHECK(sound->sound());
 }
 
 }  // namespace

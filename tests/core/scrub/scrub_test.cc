@@ -368,3 +368,36 @@ TEST_CASE("Scrub: unverified_days checks only chunks not verified for that long"
 
 }  // namespace
 }  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST_CASE(
+    "A backup after verify quarantined a chunk reads the unchanged files that used it again, so "
+    "the new snapshot is whole and the chunk is back",
+    "[integration][scrub]") {
+  ScrubFixture f;
+  const fs::path src = f.Source("a", 1);
+  const std::string first_id = f.Backup(src, "set-a");
+  const ChunkId damaged = f.Chunks("set-a", first_id)[1];
+  FlipByte(f.store->ChunkPath(damaged), 100);
+  auto first = f.Scrub(nullptr);
+  REQUIRE(first.ok());
+  REQUIRE(first->unhealed() == 1);
+  REQUIRE(QuarantineRows(*f.store) == 1);
+
+  // Nothing changed in the source: the files cache would reuse every file.
+  auto again = StoreFixture::Backup(*f.store, src, "set-a");
+  REQUIRE(again.ok());
+  CHECK(again->figures.files_unchanged == 2);  // three files, one read again
+  REQUIRE(again->warnings.size() == 1);
+  CHECK_THAT(again->warnings[0], Catch::Contains("1 unchanged file(s) read again"));
+  CHECK(fs::exists(f.store->ChunkPath(damaged)));
+
+  auto second = f.Scrub(nullptr);
+  REQUIRE(second.ok());
+  CHECK(second->sound());
+}
+
+}  // namespace
+}  // namespace cairn
