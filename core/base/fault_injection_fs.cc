@@ -103,11 +103,19 @@ Status FaultInjectionFs::Rename(const fs::path& from, const fs::path& to) {
   CAIRN_RETURN_IF_ERROR(base_.Rename(from, to));
   std::lock_guard lock(mu_);
   auto it = files_.find(from);
-  FileState state = it != files_.end() ? it->second : FileState{};
-  if (it != files_.end()) files_.erase(it);
+  // A file this wrapper never saw change existed before it: durable, name
+  // and content. Undoing the rename must give back exactly that (it once
+  // gave back a non-durable name, so the crash then removed a file that had
+  // been safe all along).
+  FileState before{0, 0, true};
+  if (it != files_.end()) {
+    before = it->second;
+    files_.erase(it);
+  }
+  FileState state = before;
   state.name_durable = false;
   files_[to] = state;
-  renames_.push_back({from, to, std::move(replaced)});
+  renames_.push_back({from, to, std::move(replaced), before});
   return Status::Ok();
 }
 
@@ -166,12 +174,8 @@ Status FaultInjectionFs::SimulateCrash() {
     std::error_code ec;
     fs::rename(it->to, it->from, ec);
     if (ec) return Status::IoError("simulate crash: undo rename of " + it->to.string());
-    auto f = files_.find(it->to);
-    if (f != files_.end()) {
-      FileState state = f->second;
-      files_.erase(f);
-      files_[it->from] = state;
-    }
+    files_.erase(it->to);
+    files_[it->from] = it->from_state;
     if (it->replaced) {
       auto w = base_.NewWritableFile(it->to, /*exclusive=*/false, 0600);
       if (!w.ok()) return w.error();

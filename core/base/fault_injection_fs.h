@@ -57,6 +57,7 @@ class FaultInjectionFs final : public FileSystem {
   struct PendingRename {
     fs::path from, to;
     std::optional<Bytes> replaced;  // old content of `to`, if the rename replaced a file
+    FileState from_state;           // what `from` was before, restored when the rename is undone
   };
 
   // Counts one mutating operation; returns the injected error if it is due.

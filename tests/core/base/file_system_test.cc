@@ -76,5 +76,18 @@ TEST_CASE("FaultInjectionFs: unsynced appends are dropped by a simulated crash",
   CHECK(ReadText(fs, dir.path() / "log") == "durable");
 }
 
+TEST_CASE(
+    "FaultInjectionFs: a crash undoes an unsynced rename of a file that was durable before, and "
+    "the file is back under its old name",
+    "[unit][fault]") {
+  TempDir dir;
+  REQUIRE(WriteFileAtomically(DefaultFileSystem(), dir.path() / "manifest", AsBytes("kept")).ok());
+  FaultInjectionFs fs(DefaultFileSystem());  // sees the file for the first time at the rename
+  REQUIRE(fs.Rename(dir.path() / "manifest", dir.path() / "manifest.deleting").ok());
+  REQUIRE(fs.SimulateCrash().ok());
+  CHECK(ReadText(fs, dir.path() / "manifest") == "kept");
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "manifest.deleting"));
+}
+
 }  // namespace
 }  // namespace cairn
