@@ -19,6 +19,10 @@ Status Status::FromErrno(int err, std::string_view context) {
     case EPERM:
     case EROFS:
       return PermissionDenied(std::move(msg));
+    case EISDIR:
+      // A directory where a file was named: the caller's argument is wrong
+      // (found by tests/fuzz/kubeconfig_fuzz: certificate-authority: "./").
+      return InvalidArgument(std::move(msg) + " (a file was expected)");
     default:
       return IoError(std::move(msg));
   }

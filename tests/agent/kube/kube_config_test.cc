@@ -209,7 +209,8 @@ TEST_CASE("LoadKubeconfig: unsupported or insecure settings are refused with wha
   }
 }
 
-TEST_CASE("LoadKubeconfig: an http:// server, a missing CA and broken YAML are refused", "[unit]") {
+TEST_CASE("LoadKubeconfig: an http:// server, a missing CA, a directory as CA and broken YAML are refused",
+          "[unit]") {
   Files f;
   std::string text = Kubeconfig();
   text.replace(text.find("https://10.0.0.2"), 16, "http://10.0.0.2");
@@ -226,6 +227,15 @@ TEST_CASE("LoadKubeconfig: an http:// server, a missing CA and broken YAML are r
   auto no_ca = LoadKubeconfig(f.path());
   REQUIRE_FALSE(no_ca.ok());
   CHECK_THAT(no_ca.error().message(), Catch::Contains("certificate-authority-data: is missing"));
+
+  // A CA path naming a directory (found by tests/fuzz/kubeconfig_fuzz).
+  text = Kubeconfig();
+  text.replace(text.find("certificate-authority: certs/ca.crt"), 35, "certificate-authority: ./");
+  f.Write(text);
+  auto dir_ca = LoadKubeconfig(f.path(), "lab-robot");
+  REQUIRE_FALSE(dir_ca.ok());
+  CHECK(dir_ca.error().IsInvalidArgument());
+  CHECK_THAT(dir_ca.error().message(), Catch::Contains("a file was expected"));
 
   f.Write("clusters: [\n  - {name: x\n");
   auto broken = LoadKubeconfig(f.path());

@@ -23,6 +23,7 @@ TEST_CASE("Status: errno maps onto the closed set of codes with context", "[unit
   CHECK(Status::FromErrno(EEXIST, "x").IsAlreadyExists());
   CHECK(Status::FromErrno(EACCES, "x").code() == Status::Code::kPermissionDenied);
   CHECK(Status::FromErrno(EIO, "x").code() == Status::Code::kIoError);
+  CHECK(Status::FromErrno(EISDIR, "read /etc/").IsInvalidArgument());  // a file was expected
   CHECK(Status::Unavailable("peer").retryable());
   CHECK_FALSE(Status::IoError("disk").retryable());
   CHECK(Status::Corruption("bad").WithContext("verify").message() == "verify: bad");
