@@ -10,7 +10,7 @@
 // appliance/config/appliance_config.cc).
 #include <toml++/toml.h>
 
-#include "agent/schedule/cron_expression.h"
+#include "core/schedule/cron_expression.h"
 #include "core/base/file_system.h"
 #include "core/store/manifest.h"
 

@@ -64,7 +64,7 @@ struct DirectoryJobOptions {
 
 struct ScheduleConfig {
   std::string name;  // unique per agent; A-Z a-z 0-9 . _ - (a snapshot name)
-  std::string cron;  // agent/schedule/cron_expression.h; UTC
+  std::string cron;  // core/schedule/cron_expression.h; UTC
   JobKind kind = JobKind::kDirectory;
   std::string snapshot_name;  // default: name ("" for volumes: volumes-<node>)
   ResourceJobOptions resources;

@@ -41,7 +41,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/schedule/cron_expression.h"
+#include "core/schedule/cron_expression.h"
 #include "core/base/file_system.h"
 #include "core/base/status.h"
 

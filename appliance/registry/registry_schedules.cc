@@ -1,7 +1,7 @@
 // Registry: backup schedules per cluster (schema v3, see registry.h).
 //
 // The appliance stores schedules and hands them to its agents; the agent
-// parses the cron expression in full (agent/schedule/cron_expression.h) and
+// parses the cron expression in full (core/schedule/cron_expression.h) and
 // refuses a bad one in its log. So that a typo is refused here, at `cairnctl
 // schedule set`, and not only there, the checks below cover what can be
 // checked without that parser: the cron's shape (5 or 6 fields of cron

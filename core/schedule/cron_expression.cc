@@ -1,4 +1,4 @@
-#include "agent/schedule/cron_expression.h"
+#include "core/schedule/cron_expression.h"
 
 #include <array>
 #include <cctype>

@@ -1,4 +1,7 @@
 // CronExpression: when a scheduled job fires, in cron syntax, always in UTC.
+// Shared by the agent's backup schedules (agent/schedule, `cairn-agent run`)
+// and the appliance's maintenance schedule (appliance/daemon/
+// maintenance_scheduler.h, [maintenance] in configs/appliance.toml).
 //
 // Five fields, as in Vixie cron / crontab(5):
 //
@@ -17,7 +20,8 @@
 // the restricted one decides.
 //
 // Macros: @yearly (@annually), @monthly, @weekly, @daily (@midnight),
-// @hourly. @reboot has no meaning for an agent and is refused.
+// @hourly. @reboot is refused: neither an agent nor the appliance has a
+// meaning for it.
 //
 // Seconds: a SIX-field form takes a leading seconds field (0-59),
 // "*/3 * * * * *" fires every 3 seconds. It exists so tests and end-to-end
@@ -25,7 +29,8 @@
 // field form fires at second 0.
 //
 // Time zone: UTC, always. An agent in a pod has no reliable local zone, and a
-// schedule that shifts with daylight saving would skip or repeat runs.
+// schedule that shifts with daylight saving would skip or repeat runs (a
+// nightly gc too).
 //
 // Thread-safety: an immutable value once parsed; const methods are safe from
 // any thread.

@@ -1,7 +1,7 @@
 // Fuzz target: the agent's configuration (agent/agent_config.h): the TOML
 // file of `cairn-agent run` (toml++), and the schedules the appliance sends
 // as JSON (GET /v1/agent/schedules -> ScheduleFromJson), both of which end
-// in the cron parser (agent/schedule/cron_expression.h).
+// in the cron parser (core/schedule/cron_expression.h).
 //
 // The input is tried as TOML and, when it is JSON, as one schedule and as a
 // list of them.
@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/agent_config.h"
-#include "agent/schedule/cron_expression.h"
+#include "core/schedule/cron_expression.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace cairn {
