@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "core/base/duration.h"
+#include "core/schedule/cron_expression.h"
 
 namespace cairn {
 namespace {
@@ -93,6 +94,8 @@ class ConfigReader {
                   seconds* out) const;
   Status ServerNames(const toml::node& n, const std::string& key,
                      std::vector<std::string>* out) const;
+  // A cron expression that parses and fires, or "" (disabled).
+  Status Cron(const toml::node& n, const std::string& key, std::string* out) const;
 
   std::string_view source_;
   ApplianceConfig& out_;
@@ -124,6 +127,9 @@ std::vector<ConfigReader::Section> ConfigReader::Sections() {
     return
         [this, field](const toml::node& n, const std::string& k) { return Address(n, k, field); };
   };
+  auto cron = [this](std::string* field) {
+    return [this, field](const toml::node& n, const std::string& k) { return Cron(n, k, field); };
+  };
   constexpr seconds kMinute(60), kHour(3600), kDay(24 * 3600);
   return {
       {"paths",
@@ -154,6 +160,12 @@ std::vector<ConfigReader::Section> ConfigReader::Sections() {
         {"agent_cert_validity", duration(&out_.agent_cert_validity, kHour, 3650 * kDay)}}},
       {"replication",
        {{"synchronous_timeout", duration(&out_.synchronous_timeout, seconds(1), kDay)}}},
+      {"maintenance",
+       {{"prune", cron(&out_.maintenance.prune)},
+        {"gc", cron(&out_.maintenance.gc)},
+        {"verify", cron(&out_.maintenance.verify)},
+        {"verify_unverified_days", integer(&out_.maintenance.verify_unverified_days, 0, 3650)},
+        {"gc_grace", duration(&out_.maintenance.gc_grace, seconds(0), 30 * kDay)}}},
       {"log",
        {{"level",
          [this](const toml::node& n, const std::string& k) {
@@ -290,6 +302,20 @@ Status ConfigReader::ServerNames(const toml::node& n, const std::string& key,
     names.push_back(std::move(name));
   }
   *out = std::move(names);
+  return Status::Ok();
+}
+
+Status ConfigReader::Cron(const toml::node& n, const std::string& key, std::string* out) const {
+  std::string text;
+  CAIRN_RETURN_IF_ERROR(String(n, key, &text));
+  if (text.size() > 256) return Error(n, key, "a cron expression of more than 256 bytes");
+  if (!text.empty()) {
+    // Parse's message names the expression, the field and what is allowed.
+    if (auto parsed = CronExpression::Parse(text); !parsed.ok()) {
+      return Error(n, key, parsed.error().message() + " (\"\" disables the job)");
+    }
+  }
+  *out = std::move(text);
   return Status::Ok();
 }
 

@@ -9,7 +9,8 @@
 //   - unknown sections and keys (a typo must not silently leave a default),
 //   - values of the wrong TOML type (port = "8443"),
 //   - values out of range (port = 70000, idle_timeout = "0s"),
-//   - malformed durations and listener addresses that are not IP literals.
+//   - malformed durations and listener addresses that are not IP literals,
+//   - cron expressions that do not parse or never fire ([maintenance]).
 //
 // Paths: a relative state_dir is taken relative to the directory holding
 // the config file; relative store_dir, key_file and pki_dir relative to
@@ -36,6 +37,23 @@ struct ListenerConfig {
   std::uint16_t port = 0;  // 0: the kernel picks a free port (tests)
 
   friend bool operator==(const ListenerConfig&, const ListenerConfig&) = default;
+};
+
+// [maintenance]: when the appliance runs its maintenance jobs by itself
+// (appliance/daemon/maintenance_scheduler.h). Each schedule is a cron
+// expression in UTC (core/schedule/cron_expression.h), checked when the
+// config is loaded and kept as written; "" disables that job.
+struct MaintenanceConfig {
+  std::string prune = "15 * * * *";   // hourly: retention policies applied
+  std::string gc = "30 3 * * *";      // daily, after a prune: frees what prunes left
+  std::string verify = "45 4 * * 0";  // weekly (Sunday), after that day's gc
+  // The scheduled verify re-reads only chunks not proven for this many days
+  // (0: every chunk, every time). 0..3650.
+  int verify_unverified_days = 30;
+  // The scheduled gc keeps files younger than this (docs/gc.md). 0s..30d.
+  std::chrono::seconds gc_grace{3600};
+
+  friend bool operator==(const MaintenanceConfig&, const MaintenanceConfig&) = default;
 };
 
 struct ApplianceConfig {
@@ -72,6 +90,9 @@ struct ApplianceConfig {
   // How long a commit waits for a synchronous target before it reports the
   // snapshot as replicated asynchronously (and says so).
   std::chrono::seconds synchronous_timeout{600};
+
+  // [maintenance]
+  MaintenanceConfig maintenance;
 
   // [log]
   std::string log_level = "info";  // debug, info, warn or error

@@ -4,13 +4,15 @@
 // start or throw past ParseApplianceConfig.
 // Oracles: refusals are InvalidArgument; an accepted config's paths are
 // absolute and lexically normal (the header's promise), its listeners are
-// IP literals, and its limits are within the documented ranges.
+// IP literals, its limits are within the documented ranges, and its
+// maintenance schedules are empty or cron expressions that fire.
 #include <arpa/inet.h>
 
 #include <cstddef>
 #include <cstdint>
 
 #include "appliance/config/appliance_config.h"
+#include "core/schedule/cron_expression.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -42,5 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CAIRN_FUZZ_CHECK(config->idle_timeout.count() > 0, "idle_timeout not positive");
   CAIRN_FUZZ_CHECK(config->worker_threads >= 0 && config->worker_threads <= 256,
                    "worker_threads out of range");
+  for (const std::string* cron :
+       {&config->maintenance.prune, &config->maintenance.gc, &config->maintenance.verify}) {
+    if (cron->empty()) continue;
+    auto parsed = CronExpression::Parse(*cron);
+    CAIRN_FUZZ_CHECK(parsed.ok() && parsed->Next(1767225600).ok(),
+                     "accepted maintenance cron does not fire: " + *cron);
+  }
   return 0;
 }

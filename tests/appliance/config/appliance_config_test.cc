@@ -59,6 +59,11 @@ TEST_CASE("ApplianceConfig: configs/appliance.toml loads and equals the built-in
   CHECK(config->default_token_ttl == seconds(24 * 3600));
   CHECK(config->agent_cert_validity == seconds(365 * 24 * 3600));
   CHECK(config->log_level == "info");
+  CHECK(config->maintenance.prune == "15 * * * *");
+  CHECK(config->maintenance.gc == "30 3 * * *");
+  CHECK(config->maintenance.verify == "45 4 * * 0");
+  CHECK(config->maintenance.verify_unverified_days == 30);
+  CHECK(config->maintenance.gc_grace == seconds(3600));
 }
 
 TEST_CASE("ApplianceConfig: every key of the example is known and changes its field",
@@ -85,6 +90,12 @@ max_connections = 32
 [enrollment]
 token_ttl = "1h"
 agent_cert_validity = "90d"
+[maintenance]
+prune = "@hourly"
+gc = "0 2 * * *"
+verify = "*/1 * * * * *"
+verify_unverified_days = 0
+gc_grace = "0s"
 [log]
 level = "debug"
 )";
@@ -107,6 +118,11 @@ level = "debug"
   CHECK(c->default_token_ttl == seconds(3600));
   CHECK(c->agent_cert_validity == seconds(90 * 86400));
   CHECK(c->log_level == "debug");
+  CHECK(c->maintenance.prune == "@hourly");
+  CHECK(c->maintenance.gc == "0 2 * * *");
+  CHECK(c->maintenance.verify == "*/1 * * * * *");
+  CHECK(c->maintenance.verify_unverified_days == 0);
+  CHECK(c->maintenance.gc_grace == seconds(0));
 }
 
 TEST_CASE("ApplianceConfig: an empty file is the defaults", "[unit][config]") {
@@ -218,6 +234,44 @@ TEST_CASE("ApplianceConfig: bad durations, addresses, log levels and paths are r
                  "paths.store_dir: expected a path, got an empty string"));
   CHECK(Contains(ErrorOf("[admin]\nserver_names = [\"has space\"]\n"),
                  "is not a DNS name or IP address"));
+}
+
+TEST_CASE("ApplianceConfig: an empty maintenance schedule disables that job only",
+          "[unit][config]") {
+  auto c = Parse("[maintenance]\ngc = \"\"\n");
+  INFO(c.status().ToString());
+  REQUIRE(c.ok());
+  CHECK(c->maintenance.gc.empty());
+  CHECK(c->maintenance.prune == MaintenanceConfig{}.prune);
+  CHECK(c->maintenance.verify == MaintenanceConfig{}.verify);
+  CHECK_FALSE(*c == ApplianceConfig{});
+
+  // An empty [maintenance] section is the defaults.
+  auto empty = Parse("[maintenance]\n");
+  REQUIRE(empty.ok());
+  CHECK(*empty == ApplianceConfig{});
+}
+
+TEST_CASE("ApplianceConfig: a bad maintenance cron is refused with its line and key",
+          "[unit][config]") {
+  std::string m = ErrorOf("[maintenance]\nprune = \"15 * * * *\"\n\ngc = \"0 25 * * *\"\n");
+  INFO(m);
+  CHECK(Contains(m, "test.toml:4: maintenance.gc: "));
+  CHECK(Contains(m, "hour"));
+  CHECK(Contains(m, "\"\" disables the job"));
+
+  m = ErrorOf("[maintenance]\nverify = \"0 0 31 2 *\"\n");  // never fires
+  CHECK(Contains(m, "test.toml:2: maintenance.verify: "));
+  CHECK(Contains(ErrorOf("[maintenance]\nprune = \"@reboot\"\n"), "maintenance.prune: "));
+  CHECK(Contains(ErrorOf("[maintenance]\nprune = \"* * *\"\n"), "maintenance.prune: "));
+  CHECK(Contains(ErrorOf("[maintenance]\nprune = 15\n"),
+                 "maintenance.prune: expected a string, got an integer"));
+  CHECK(Contains(ErrorOf("[maintenance]\nverify_unverified_days = -1\n"),
+                 "maintenance.verify_unverified_days: -1 is out of range"));
+  CHECK(Contains(ErrorOf("[maintenance]\ngc_grace = \"31d\"\n"),
+                 "maintenance.gc_grace: \"31d\" is out of range: expected 0s to 30d"));
+  CHECK(Contains(ErrorOf("[maintenance]\ngc = \"" + std::string(300, '*') + "\"\n"),
+                 "more than 256 bytes"));
 }
 
 TEST_CASE("ApplianceConfig: TOML syntax errors and missing files say where", "[unit][config]") {
