@@ -1,8 +1,9 @@
 // cairnctl job list | job show ID [--wait]: the appliance's maintenance jobs
 // (prune, gc, verify; docs/api.md "Jobs") -- what ran, what runs now with
-// its progress, and each one's result. `show --wait` follows a running job
-// to its end and exits non-zero unless it succeeded (for verify: and
-// nothing stays damaged).
+// its progress, each one's result, and when the [maintenance] schedule
+// starts each kind next. `show --wait` follows a running job to its end and
+// exits non-zero unless it succeeded (for verify: and nothing stays
+// damaged).
 #include <cstdio>
 
 #include "appliance/ctl/cli_common.h"
@@ -18,8 +19,9 @@ void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment&
   job->require_subcommand(1);
 
   Remote(
-      job->add_subcommand("list", "recent jobs, newest first, with live progress"), reg, env,
-      [](AdminClient& c) { return c.Get("/v1/jobs"); },
+      job->add_subcommand("list",
+                          "recent jobs, newest first, with live progress; the next scheduled runs"),
+      reg, env, [](AdminClient& c) { return c.Get("/v1/jobs"); },
       [](const json& j) {
         std::printf("%-8s  %-8s  %-10s  %-19s  %8s  %s\n", "ID", "KIND", "STATE", "STARTED",
                     "SECONDS", "PROGRESS");
@@ -28,6 +30,16 @@ void RegisterJobCommands(CLI::App& app, CommandRegistry& reg, const Environment&
                       Str(job, "kind").c_str(), Str(job, "state").c_str(),
                       Str(job, "started").c_str(), Real(job, "elapsed_seconds"),
                       JobProgressText(job).c_str());
+        }
+        const json& scheduled = List(j, "scheduled");
+        if (scheduled.empty()) return;
+        std::printf("\nSCHEDULED\n%-8s  %-20s  %s\n", "KIND", "NEXT (UTC)", "CRON");
+        for (const json& s : scheduled) {
+          // A deferred kind waits for the running job; NEXT is its next try.
+          const std::string next = Str(s, "next").empty() ? "never" : Str(s, "next");
+          std::printf("%-8s  %-20s  %s%s\n", Str(s, "kind").c_str(), next.c_str(),
+                      Str(s, "cron").c_str(),
+                      Flag(s, "deferred") ? "  (waiting for the running job)" : "");
         }
       });
 

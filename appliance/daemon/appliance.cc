@@ -8,6 +8,7 @@
 #include "appliance/daemon/admin_api.h"
 #include "appliance/daemon/appliance_core.h"
 #include "appliance/daemon/ingest_api.h"
+#include "appliance/daemon/maintenance_scheduler.h"
 #include "appliance/daemon/pki_files.h"
 #include "appliance/server/http_server.h"
 #include "core/base/file_system.h"
@@ -109,6 +110,8 @@ Status Appliance::Run(const RunOptions& options) {
   asio::thread_pool workers(static_cast<std::size_t>(workers_n));
 
   ApplianceServices& services = m.core->services();
+  CAIRN_ASSIGN_OR_RETURN(auto maintenance_plans, MaintenancePlans(c.maintenance));
+  MaintenanceScheduler maintenance(services, std::move(maintenance_plans));
   Router ingest_router, admin_router;
   AddIngestRoutes(ingest_router, services);
   AddAdminRoutes(admin_router, services);
@@ -153,6 +156,10 @@ Status Appliance::Run(const RunOptions& options) {
       Log(LogLevel::kError, "replication.start_failed", {{"error", st.ToString()}});
     }
   }
+  // Maintenance on the [maintenance] schedules, once the admin API can show
+  // what it starts.
+  services.maintenance = &maintenance;
+  maintenance.Start();
 
   // Stop() blocks until connections drain, so it runs on its own thread
   // while the I/O thread keeps serving the requests in flight.
@@ -162,8 +169,11 @@ Status Appliance::Run(const RunOptions& options) {
     if (ec) return;
     Log(LogLevel::kInfo, "appliance.stopping", {{"signal", signo}});
     stopper = std::thread([&] {
-      // Replication first: an upload cut here resumes after the restart
-      // without resending what arrived.
+      // No scheduled job starts during the shutdown; one running is
+      // cancelled with the job runner (ApplianceCore).
+      maintenance.Stop();
+      // Replication before the listeners: an upload cut here resumes after
+      // the restart without resending what arrived.
       if (services.replication) services.replication->Stop();
       ingest.Stop(std::chrono::seconds(30));
       admin.Stop(std::chrono::seconds(5));
@@ -173,6 +183,7 @@ Status Appliance::Run(const RunOptions& options) {
   io.run();
   if (stopper.joinable()) stopper.join();
   workers.join();
+  services.maintenance = nullptr;  // no handler runs any more
   // Chunks received for snapshots that were never committed: durable now, so
   // a resumed upload after the restart need not send them again.
   Status committed = services.store.store().CommitChunks();

@@ -25,6 +25,8 @@
 
 namespace cairn {
 
+class MaintenanceScheduler;
+
 struct ApplianceServices {
   const ApplianceConfig& config;
   StoreService& store;
@@ -42,6 +44,9 @@ struct ApplianceServices {
   // start; null/empty only in tests that build services by hand.
   JobRunner* jobs = nullptr;
   std::map<std::string, JobKind> job_kinds = {};
+  // The [maintenance] schedule, for GET /v1/jobs; set by Appliance::Run while
+  // it runs, null otherwise (and in tests that do not schedule).
+  const MaintenanceScheduler* maintenance = nullptr;
   // Per-listener connection figures for /metrics and /v1/status (set once
   // the listeners exist; empty object before).
   std::function<nlohmann::json()> listener_stats = [] { return nlohmann::json::object(); };

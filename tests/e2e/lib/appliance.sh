@@ -25,6 +25,12 @@ port = 0
 [admin]
 address = "$APP_ADDR"
 port = 0
+# No scheduled prune/gc/verify: each script starts the jobs it checks, and a
+# scheduled one at :15 would change what they find (or be refused a start).
+[maintenance]
+prune = ""
+gc = ""
+verify = ""
 EOT
   $APP_WRAP "$APP" init --config "$AD/appliance.toml" > "$AD/init.out" 2>&1 || { echo "appliance init failed: $(cat "$AD/init.out")"; return 1; }
   ADMIN_TOKEN=$(grep -A1 "admin API token" "$AD/init.out" | tail -1)
