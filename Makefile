@@ -5,6 +5,7 @@
 #                tests again under ASan+UBSan (the e2e scripts drive release binaries)
 #   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
 #   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
+#   make package  cairn-appliance and cairn-agent .debs in $(BUILD)/packages/ (packaging/)
 #   make fuzz    libFuzzer targets (clang, ASan+UBSan) in build-fuzz-clang/, each run FUZZ_SECONDS
 #   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset; agent vs local; ingest load;
 #                replication to S3 and to a second appliance vs restic->S3 and borg+rclone
@@ -15,7 +16,7 @@ CTEST_TIMEOUT ?= 900
 FUZZ_BUILD ?= build-fuzz-clang
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build test test-release test-asan fuzz demo demo-local bench clean format
+.PHONY: deps build package test test-release test-asan fuzz demo demo-local bench clean format
 
 deps:
 	bash scripts/deps.sh
@@ -38,6 +39,9 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	  ctest --output-on-failure --timeout $(CTEST_TIMEOUT) -j $(JOBS) -LE e2e
 
 test: test-release test-asan
+
+package: build
+	cmake --build $(BUILD) --target package
 
 # Fails if any target crashes; inputs in $(FUZZ_BUILD)/fuzz-artifacts/ (tests/fuzz/README.md).
 fuzz: deps
