@@ -23,6 +23,8 @@ PACKAGES=(
   libpugixml-dev radosgw ceph-mon ceph-osd ceph-common uuid-runtime bc curl s3cmd rclone python3-boto3
   # network namespaces, veth, tc netem for the WAN tests
   iproute2
+  # the appliance firewall: nft -c in the renderer tests, nft -f in the firewall test
+  nftables
 )
 
 missing=()
