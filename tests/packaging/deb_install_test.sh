@@ -30,6 +30,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+[ -z "${KEEP:-}" ] || trap 'stop_container; echo "kept $WORK"' EXIT
 
 [ "$(id -u)" = 0 ] || { echo "deb_install_test: needs root (mmdebstrap, nspawn)"; exit 1; }
 if ! command -v mmdebstrap >/dev/null || ! command -v systemd-nspawn >/dev/null; then
@@ -49,8 +50,9 @@ echo "packages: $(basename "$APP1") $(basename "$AGENT1") -> $(basename "$APP2")
 deps=$(dpkg-deb -f "$APP1" Depends)
 [[ $deps == *libssl3* && $deps == *libsqlite3* && $deps == *adduser* ]] \
   && ok "Depends computed: $deps" || bad "Depends lacks libssl3/libsqlite3/adduser: $deps"
-dpkg-deb -c "$APP1" | grep -q ' ./lib/systemd/system/cairn-firstboot.service$' \
-  && dpkg-deb -I "$APP1" conffiles | grep -qx /etc/cairn/appliance.toml \
+contents=$(dpkg-deb -c "$APP1") conffiles=$(dpkg-deb -I "$APP1" conffiles)
+grep -q ' ./lib/systemd/system/cairn-firstboot.service$' <<<"$contents" \
+  && grep -qx /etc/cairn/appliance.toml <<<"$conffiles" \
   && ok "appliance package: units, conffile" || bad "appliance package misses a unit or its conffile"
 
 # --- base root: minbase + systemd + the packages' Depends, cached as a tar ---
@@ -64,6 +66,7 @@ MIRROR=${MIRROR:-$(apt_uri '/debian$')}
 SUITE=${SUITE:-$(. /etc/os-release && echo "$VERSION_CODENAME")}
 key=$(printf '%s %s %s' "$SUITE" "$MIRROR" "$include" | sha256sum | cut -c1-16)
 BASE=$CACHE/deb-install-root-$key.tar
+PARTIAL=$CACHE/deb-install-root-$key.partial.tar   # mmdebstrap picks the format by the name
 mkdir -p "$CACHE/apt"
 if [ ! -f "$BASE" ]; then
   [ -n "$MIRROR" ] || { bad "no Debian mirror in /etc/apt/sources.list.d; set MIRROR"; e2e_verdict deb_install; exit 1; }
@@ -75,24 +78,27 @@ if [ ! -f "$BASE" ]; then
       --customize-hook="sync-out /var/cache/apt/archives $CACHE/apt" \
       --customize-hook='echo cairn-test > "$1"/etc/hostname' \
       --customize-hook='rm -f "$1"/etc/machine-id; touch "$1"/etc/machine-id' \
-      "$SUITE" "$BASE.tmp" "deb $MIRROR $SUITE main" >"$WORK/mmdebstrap.log" 2>&1; then
-    tail -20 "$WORK/mmdebstrap.log"; rm -f "$BASE.tmp"; bad "mmdebstrap"; e2e_verdict deb_install; exit 1
+      "$SUITE" "$PARTIAL" "deb $MIRROR $SUITE main" >"$WORK/mmdebstrap.log" 2>&1; then
+    tail -20 "$WORK/mmdebstrap.log"; rm -rf "$PARTIAL"; bad "mmdebstrap"; e2e_verdict deb_install; exit 1
   fi
-  mv "$BASE.tmp" "$BASE"
+  mv "$PARTIAL" "$BASE"
 fi
-mkdir -p "$ROOT" && tar -C "$ROOT" -xf "$BASE"
+mkdir -p "$ROOT" && tar -C "$ROOT" -xf "$BASE" \
+  || { bad "unpack $BASE"; e2e_verdict deb_install; exit 1; }
 echo "base root ready ($((SECONDS - T0))s)"
 
 # Installed the way an image build does it: no systemd running, so postinst
 # only creates the user and enables the units.
-mkdir -p "$ROOT/tmp/debs" && cp "$APP1" "$AGENT1" "$ROOT/tmp/debs/"
-if chroot "$ROOT" dpkg -i /tmp/debs/"$(basename "$APP1")" /tmp/debs/"$(basename "$AGENT1")" >"$WORK/dpkg1.log" 2>&1; then
+mkdir -p "$ROOT/var/tmp/debs" && cp "$APP1" "$AGENT1" "$ROOT/var/tmp/debs/"
+if chroot "$ROOT" dpkg -i /var/tmp/debs/"$(basename "$APP1")" /var/tmp/debs/"$(basename "$AGENT1")" >"$WORK/dpkg1.log" 2>&1; then
   ok "dpkg -i of both packages on a plain root (dependencies present)"
 else
   cat "$WORK/dpkg1.log"; bad "dpkg -i"
 fi
-[ "$(stat -c '%U %a' "$ROOT/var/lib/cairn")" = "cairn 750" ] \
-  && ok "/var/lib/cairn is cairn's, 0750" || bad "/var/lib/cairn: $(stat -c '%U %a' "$ROOT/var/lib/cairn")"
+# User names as the root's own passwd has them (not the host's).
+owner() { chroot "$ROOT" stat -c "$1" "$2" 2>/dev/null; }
+[ "$(owner '%U %a' /var/lib/cairn)" = "cairn 750" ] \
+  && ok "/var/lib/cairn is cairn's, 0750" || bad "/var/lib/cairn: $(owner '%U %a' /var/lib/cairn)"
 [ -L "$ROOT/etc/systemd/system/multi-user.target.wants/cairn-firstboot.service" ] \
   && [ -L "$ROOT/etc/systemd/system/multi-user.target.wants/cairn-appliance.service" ] \
   && ok "units enabled" || bad "units not enabled"
@@ -113,6 +119,9 @@ boot() { # boot N: start the container, wait until systemd has settled
   done
   echo "boot $1: system $state ($((SECONDS - T0))s)"
   [ "$state" = running ] || in_ct systemctl --failed --no-legend --plain 2>/dev/null | sed 's/^/  failed: /'
+  case $state in running|degraded) ;;
+    *) tail -20 "$WORK/console$1.log"; bad "boot $1 did not come up"; e2e_verdict deb_install; exit 1 ;;
+  esac
 }
 stop_container() {
   [ -n "$NPID" ] || return 0
@@ -137,16 +146,19 @@ main_user() { # the user the daemon's process really runs as
 
 boot 1
 TOKEN=$(grep -A1 'admin API token' "$WORK/console1.log" | tail -1 | tr -d '\r[:space:]')
+[ -n "$TOKEN" ] || { echo "note: the token is not on nspawn's console pipe; taking it from the journal"
+  in_ct journalctl -u cairn-firstboot -o cat --no-pager >"$WORK/console1.log"
+  TOKEN=$(grep -A1 'admin API token' "$WORK/console1.log" | tail -1 | tr -d '\r[:space:]'); }
 [ -n "$TOKEN" ] && grep -q 'CA fingerprint' "$WORK/console1.log" \
-  && ok "first boot printed the admin token and CA fingerprint on the console" \
+  && ok "first boot printed the admin token and CA fingerprint (console or journal)" \
   || { sed 's/^/  console| /' "$WORK/console1.log" | tail -20; bad "no admin token on the first boot's console"; }
 [ "$(in_ct systemctl is-active cairn-appliance.service)" = active ] \
   && ok "cairn-appliance.service active" || bad "cairn-appliance.service $(in_ct systemctl is-active cairn-appliance.service)"
 [ "$(main_user)" = cairn ] && ok "daemon runs as cairn" || bad "daemon runs as '$(main_user)'"
 healthz && ok "GET /v1/healthz answers on the admin port" || bad "no /v1/healthz answer"
 authed && ok "the printed admin token opens /v1/status" || bad "admin token refused"
-[ "$(stat -c %U "$ROOT/var/lib/cairn/keys/store.key")" = cairn ] \
-  && ok "store, keys, pki created by cairn" || bad "key file owner: $(stat -c %U "$ROOT/var/lib/cairn/keys/store.key")"
+[ "$(owner %U /var/lib/cairn/keys/store.key)" = cairn ] \
+  && ok "store, keys, pki created by cairn" || bad "key file owner: $(owner %U /var/lib/cairn/keys/store.key)"
 stop_container
 
 snapshot_state() { (cd "$ROOT/var/lib/cairn" && sha256sum keys/store.key pki/ca.crt pki/ca.key store/config); }
@@ -162,8 +174,8 @@ healthz && authed && ok "second boot: healthz and the token work" || bad "second
 
 # --- upgrade on the running system ---
 pid_before=$(in_ct systemctl show -p MainPID --value cairn-appliance.service)
-cp "$APP2" "$AGENT2" "$ROOT/tmp/debs/"
-if in_ct dpkg -i /tmp/debs/"$(basename "$APP2")" /tmp/debs/"$(basename "$AGENT2")" >"$WORK/dpkg2.log" 2>&1; then
+cp "$APP2" "$AGENT2" "$ROOT/var/tmp/debs/"
+if in_ct dpkg -i /var/tmp/debs/"$(basename "$APP2")" /var/tmp/debs/"$(basename "$AGENT2")" >"$WORK/dpkg2.log" 2>&1; then
   ok "upgrade to $(in_ct dpkg-query -W -f '${Version}' cairn-appliance)"
 else
   cat "$WORK/dpkg2.log"; bad "upgrade dpkg -i"
