@@ -11,7 +11,7 @@ using json = nlohmann::json;
 
 // configs/ in the source tree, found from this file's path (tests/agent/).
 fs::path ConfigsDir() {
-  return (fs::path(__FILE__).parent_path() / ".." / ".." / "configs").lexically_normal();
+  return (fs::path(CAIRN_SOURCE_DIR) / "configs").lexically_normal();
 }
 
 Result<AgentConfig> Parse(const std::string& text) {

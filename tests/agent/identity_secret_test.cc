@@ -30,7 +30,7 @@ class TestApiServer {
  public:
   explicit TestApiServer(const fs::path& work) {
     const fs::path script =
-        fs::path(__FILE__).parent_path() / "../support/kube/kube-test-apiserver";
+        fs::path(CAIRN_SOURCE_DIR) / "tests/support/kube/kube-test-apiserver";
     const fs::path seed = work / "seed";
     fs::create_directories(seed);
     pki_ = work / "pki";

@@ -33,7 +33,7 @@ inline std::filesystem::path KubeTestApiServerScript() {
   if (const char* env = std::getenv("CAIRN_KUBE_TEST_APISERVER"); env != nullptr && *env) {
     return env;
   }
-  return std::filesystem::path(__FILE__).parent_path() / "../../support/kube/kube-test-apiserver";
+  return std::filesystem::path(CAIRN_SOURCE_DIR) / "tests/support/kube/kube-test-apiserver";
 }
 
 // python3 on PATH, or nullopt.

@@ -15,7 +15,7 @@ using std::chrono::seconds;
 // configs/ in the source tree, found from this file's own path
 // (tests/appliance/config/ -> ../../../configs).
 fs::path ConfigsDir() {
-  return (fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "configs").lexically_normal();
+  return (fs::path(CAIRN_SOURCE_DIR) / "configs").lexically_normal();
 }
 
 Result<ApplianceConfig> Parse(std::string_view text, const fs::path& base = "/etc/cairn") {

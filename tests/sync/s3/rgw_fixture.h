@@ -35,7 +35,7 @@ struct Rgw {
 };
 
 inline std::filesystem::path S3SupportDir() {
-  return (std::filesystem::path(__FILE__).parent_path() / "../../support/s3").lexically_normal();
+  return (std::filesystem::path(CAIRN_SOURCE_DIR) / "tests/support/s3").lexically_normal();
 }
 
 inline std::string ShellQuote(const std::string& s) {
