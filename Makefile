@@ -6,6 +6,7 @@
 #   make demo    an appliance under ./var/demo, an enrolled agent, backup, incremental, restore
 #   make demo-local  cairnctl on a store folder: backup, incremental, verify, restore, bit rot
 #   make package  cairn-appliance and cairn-agent .debs in $(BUILD)/packages/ (packaging/)
+#   make image   the bootable GPT disk image in $(IMAGE_OUT)/ from those packages (image/)
 #   make fuzz    libFuzzer targets (clang, ASan+UBSan) in build-fuzz-clang/, each run FUZZ_SECONDS
 #   make bench   cairn vs restic vs borg on the seeded ~2 GiB dataset; agent vs local; ingest load;
 #                replication to S3 and to a second appliance vs restic->S3 and borg+rclone
@@ -15,8 +16,9 @@ ASAN_BUILD ?= build-asan
 CTEST_TIMEOUT ?= 900
 FUZZ_BUILD ?= build-fuzz-clang
 FUZZ_SECONDS ?= 60
+IMAGE_OUT ?= $(BUILD)/image
 
-.PHONY: deps build package test test-release test-asan fuzz demo demo-local bench clean format
+.PHONY: deps build package image test test-release test-asan fuzz demo demo-local bench clean format
 
 deps:
 	bash scripts/deps.sh
@@ -42,6 +44,10 @@ test: test-release test-asan
 
 package: build
 	cmake --build $(BUILD) --target package
+
+# Needs root (mmdebstrap); prints the build time and the image size.
+image: package
+	bash image/build-image.sh $(IMAGE_OUT) $(BUILD)/packages
 
 # Fails if any target crashes; inputs in $(FUZZ_BUILD)/fuzz-artifacts/ (tests/fuzz/README.md).
 fuzz: deps
