@@ -11,16 +11,23 @@
 #   127.0.0.1:$ADMIN_PORT  -> 192.168.50.10:9443 (admin, mgmt0)
 #   127.0.0.1:$INGEST_PORT -> 10.20.0.5:8443     (ingest, ingest0)
 # The image is copied (sparse) and grown by DATA_GB so first boot has room
-# for the data partition; the built image is never modified.
+# for the data partition; the built image is never modified. AGAIN=1 boots
+# the previous run's disk once more (the second boot).
 set -euo pipefail
 IMGDIR=$(cd "${1:?usage: boot-test.sh IMAGE_DIR}" && pwd)
 ADMIN_PORT=${ADMIN_PORT:-19443} INGEST_PORT=${INGEST_PORT:-18443}
 DATA_GB=${DATA_GB:-2} TIMEOUT=${TIMEOUT:-600}
-RUN=$IMGDIR/boot; rm -rf "$RUN"; mkdir -p "$RUN"
-LOG=$RUN/serial.log
-cp --sparse=always "$IMGDIR/cairn-appliance.img" "$RUN/disk.img"
-truncate -s +"${DATA_GB}G" "$RUN/disk.img"
-cp /usr/share/OVMF/OVMF_VARS_4M.fd "$RUN/vars.fd"
+RUN=$IMGDIR/boot LOG=$IMGDIR/boot/serial.log
+if [ "${AGAIN:-0}" = 1 ] && [ -f "$RUN/disk.img" ]; then
+  # AGAIN=1: boot the disk of the previous run again (second boot: the data
+  # partition is mounted, not made; first boot does not run)
+  mv "$LOG" "$RUN/serial.previous.log"
+else
+  rm -rf "$RUN"; mkdir -p "$RUN"
+  cp --sparse=always "$IMGDIR/cairn-appliance.img" "$RUN/disk.img"
+  truncate -s +"${DATA_GB}G" "$RUN/disk.img"
+  cp /usr/share/OVMF/OVMF_VARS_4M.fd "$RUN/vars.fd"
+fi
 QPID=
 cleanup() { [ -z "$QPID" ] || { kill "$QPID" 2>/dev/null; wait "$QPID" 2>/dev/null; } || true; }
 trap cleanup EXIT
@@ -46,3 +53,7 @@ done
 echo "healthz after $((SECONDS - T0)) s: $(cat "$RUN/healthz.json")"
 tr -d '\r' <"$LOG" | grep -a -E 'cairn-data:|admin API token|fingerprint' | head -n 8
 grep -aq 'mounted at /var/lib/cairn' "$LOG" && echo "OK: data partition mounted" || { echo "FAIL: data partition"; exit 1; }
+if [ "${AGAIN:-0}" = 1 ]; then
+  ! grep -aqE 'creating the data partition|formatting|admin API token' "$LOG" \
+    && echo "OK: second boot: no new partition, no format, no first boot" || { echo "FAIL: second boot redid first-boot work"; exit 1; }
+fi

@@ -20,7 +20,8 @@
 # Env: NETWORK (network.toml, default configs/network.toml), LINKS (interface
 # names, default image/links.conf), SUITE, MIRROR, SECMIRROR, CACHE,
 # SOURCE_DATE_EPOCH (default: the checkout's last commit time), ROOT_FREE_MB
-# (free space in the root fs, default 512).
+# (free space in the root fs, default 512), STRIP_DEBUG (1: strip the
+# programs' debug info in the image, the default; 0: keep it).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
@@ -39,7 +40,7 @@ TIMINGS=$OUT/timings.txt
 
 [ "$(id -u)" = 0 ] || { echo "build-image: needs root (mmdebstrap --mode=root, chroot)" >&2; exit 1; }
 need=()
-for t in mmdebstrap:mmdebstrap sfdisk:fdisk mkfs.vfat:dosfstools mcopy:mtools mkfs.ext4:e2fsprogs python3:python3; do
+for t in mmdebstrap:mmdebstrap sfdisk:fdisk mkfs.vfat:dosfstools mcopy:mtools mkfs.ext4:e2fsprogs python3:python3 strip:binutils; do
   command -v "${t%%:*}" >/dev/null || need+=("${t#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -129,6 +130,12 @@ configure() {
   { echo "suite=$SUITE"; echo "source_date_epoch=$SOURCE_DATE_EPOCH"
     echo "appliance=$(basename "$APP")"; echo "agent=$(basename "$AGENT")"
     echo "commit=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)"; } >"$r/etc/cairn/image-release"
+  # The .debs ship the programs with their debug info (~650 MB of 690):
+  # strip it here unless STRIP_DEBUG=0 (dpkg --verify then reports the three
+  # files changed; the real fix is stripping in packaging/).
+  if [ "${STRIP_DEBUG:-1}" = 1 ]; then
+    strip --strip-debug "$r"/usr/bin/cairn-appliance "$r"/usr/bin/cairnctl "$r"/usr/bin/cairn-agent
+  fi
   cp -L "$r/vmlinuz" "$OUT/vmlinuz"; cp -L "$r/initrd.img" "$OUT/initrd.img"
   # clamp every mtime to the epoch (mmdebstrap keeps dpkg's install times)
   find "$r" -newermt "@$SOURCE_DATE_EPOCH" -print0 | xargs -0r touch -h -d "@$SOURCE_DATE_EPOCH"
