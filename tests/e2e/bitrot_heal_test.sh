@@ -13,12 +13,12 @@ set -uo pipefail
 B=$(readlink -f "$1")
 W=$(mktemp -d /tmp/cairn-bitrot-XXXXXX)
 E2E=$(cd "$(dirname "$0")" && pwd)
-S3SUP=$E2E/../support/s3
 source "$E2E/lib/appliance.sh"
 source "$E2E/lib/checks.sh"
+source "$E2E/lib/rgw.sh"
 cleanup() {
   appliance_stop KILL
-  bash "$S3SUP/stop_rgw.sh" "$W/rgw" > /dev/null 2>&1
+  rgw_stop
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -27,12 +27,9 @@ cd "$W"
 FLIPS=5
 
 # --- S3 on Ceph RGW, an appliance, a replicated backup ---
-bash "$S3SUP/start_rgw.sh" "$W/rgw" > rgw.out 2> rgw.err && ok "Ceph RGW up" || bad "rgw: $(tail -5 rgw.err)"
-EP=$(sed -n 's/^ENDPOINT=\([^ ]*\).*/\1/p' rgw.out)
+rgw_start && ok "Ceph RGW up" || bad "rgw: $(tail -5 rgw.err)"
 BUCKET=cairn-bitrot
-S3CMD=(s3cmd -c /dev/null --access_key=testaccesskey --secret_key=testsecretkey --host="${EP#http://}" --host-bucket="${EP#http://}" --no-ssl --region=us-east-1)
 "${S3CMD[@]}" mb "s3://$BUCKET" > /dev/null 2>&1 && ok "bucket $BUCKET" || bad "s3cmd mb"
-printf 'access_key = "testaccesskey"\nsecret_key = "testsecretkey"\n' > s3.toml && chmod 600 s3.toml
 
 appliance_init && appliance_start && ok "appliance up" || bad "appliance"
 mkdir -p vol/db vol/etc

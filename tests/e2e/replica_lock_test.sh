@@ -12,12 +12,12 @@ set -uo pipefail
 B=$(readlink -f "$1")
 W=$(mktemp -d /tmp/cairn-replica-lock-XXXXXX)
 E2E=$(cd "$(dirname "$0")" && pwd)
-S3SUP=$E2E/../support/s3
 source "$E2E/lib/appliance.sh"
 source "$E2E/lib/checks.sh"
+source "$E2E/lib/rgw.sh"
 cleanup() {
   appliance_stop KILL
-  bash "$S3SUP/stop_rgw.sh" "$W/rgw" > /dev/null 2>&1
+  rgw_stop
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -26,11 +26,9 @@ cd "$W"
 BUCKET=cairn-locked
 LOCKS=(/usr/bin/python3 "$S3SUP/object_lock_check.py")
 
-bash "$S3SUP/start_rgw.sh" "$W/rgw" > rgw.out 2> rgw.err && ok "Ceph RGW up" || bad "rgw: $(tail -5 rgw.err)"
-EP=$(sed -n 's/^ENDPOINT=\([^ ]*\).*/\1/p' rgw.out)
+rgw_start && ok "Ceph RGW up" || bad "rgw: $(tail -5 rgw.err)"
 LOCKS+=("$EP")
 "${LOCKS[@]}" make-bucket "$BUCKET" > bucket.out 2>&1 && ok "bucket $BUCKET with Object Lock (boto3)" || bad "bucket: $(cat bucket.out)"
-printf 'access_key = "testaccesskey"\nsecret_key = "testsecretkey"\n' > s3.toml && chmod 600 s3.toml
 
 appliance_init && appliance_start && ok "appliance" || bad "appliance"
 enroll_agent edge agent && ok "agent enrolled" || bad "enroll"

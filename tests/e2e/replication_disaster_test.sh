@@ -15,13 +15,13 @@ set -uo pipefail
 B=$(readlink -f "$1")
 W=$(mktemp -d /tmp/cairn-repl-dr-XXXXXX)
 E2E=$(cd "$(dirname "$0")" && pwd)
-S3SUP=$E2E/../support/s3
 source "$E2E/lib/appliance.sh"
 source "$E2E/lib/checks.sh"
+source "$E2E/lib/rgw.sh"
 PID_A=""; PID_B=""; PID_C=""
 cleanup() {
   for p in $PID_A $PID_B $PID_C; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  bash "$S3SUP/stop_rgw.sh" "$W/rgw" > /dev/null 2>&1
+  rgw_stop
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -31,12 +31,9 @@ since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 cd "$W"
 
 # --- S3: a real Ceph RGW, and a bucket ---
-bash "$S3SUP/start_rgw.sh" "$W/rgw" > rgw.out 2> rgw.err && ok "Ceph RGW up: $(grep ^ENDPOINT rgw.out | cut -d' ' -f1)" || bad "rgw: $(tail -5 rgw.err)"
-EP=$(sed -n 's/^ENDPOINT=\([^ ]*\).*/\1/p' rgw.out)
+rgw_start && ok "Ceph RGW up: $EP" || bad "rgw: $(tail -5 rgw.err)"
 BUCKET=cairn-dr
-S3CMD=(s3cmd -c /dev/null --access_key=testaccesskey --secret_key=testsecretkey --host="${EP#http://}" --host-bucket="${EP#http://}" --no-ssl --region=us-east-1)
 "${S3CMD[@]}" mb "s3://$BUCKET" > /dev/null 2>&1 && ok "bucket $BUCKET (s3cmd)" || bad "s3cmd mb"
-printf 'access_key = "testaccesskey"\nsecret_key = "testsecretkey"\n' > s3.toml && chmod 600 s3.toml
 printf 'access_key = "testaccesskey"\nsecret_key = "wrongsecret"\n' > s3-wrong.toml && chmod 600 s3-wrong.toml
 
 # --- appliances B (replica site) and A (the site) ---
